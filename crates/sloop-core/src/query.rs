@@ -1,0 +1,153 @@
+//! Checks on provider queries: PromQL is parsed with promql-parser, Datadog
+//! metric queries are checked for the shape of a count.
+//!
+//! Sloth queries carry a `{{.window}}` placeholder for the range; it is
+//! replaced by a real duration before parsing.
+
+use promql_parser::parser::{self, Expr};
+
+use crate::model::ProviderKind;
+
+/// Sloth's range placeholder, also accepted in sloop and OpenSLO queries.
+pub const WINDOW_PLACEHOLDER: &str = "{{.window}}";
+
+/// Replaces the window placeholder by a PromQL duration such as `5m`.
+pub fn render_window(query: &str, window: &str) -> String {
+    query.replace(WINDOW_PLACEHOLDER, window).replace("{{ .window }}", window)
+}
+
+/// Whether a query uses the window placeholder.
+pub fn has_window_placeholder(query: &str) -> bool {
+    query.contains(WINDOW_PLACEHOLDER) || query.contains("{{ .window }}")
+}
+
+/// Parses PromQL, after replacing the window placeholder.
+pub fn parse_promql(query: &str) -> Result<Expr, String> {
+    let q = render_window(query, "5m");
+    parser::parse(&q).map_err(|e| e.trim().to_string())
+}
+
+/// Checks a query for its provider. The error says what is wrong.
+pub fn check(kind: ProviderKind, query: &str) -> Result<(), String> {
+    if query.trim().is_empty() {
+        return Err("the query is empty".into());
+    }
+    match kind {
+        ProviderKind::Prometheus => parse_promql(query).map(|_| ()).map_err(|e| format!("invalid PromQL: {e}")),
+        ProviderKind::Datadog => check_datadog(query),
+    }
+}
+
+/// A light structural check of a Datadog metric query: balanced brackets and
+/// an aggregation such as `sum:metric{tags}`.
+fn check_datadog(query: &str) -> Result<(), String> {
+    let mut depth: Vec<char> = Vec::new();
+    for c in query.chars() {
+        match c {
+            '(' | '{' | '[' => depth.push(c),
+            ')' | '}' | ']' => {
+                let open = match c {
+                    ')' => '(',
+                    '}' => '{',
+                    _ => '[',
+                };
+                if depth.pop() != Some(open) {
+                    return Err(format!("unbalanced `{c}` in the Datadog query"));
+                }
+            }
+            _ => {}
+        }
+    }
+    if let Some(c) = depth.pop() {
+        return Err(format!("unclosed `{c}` in the Datadog query"));
+    }
+    if !query.contains(':') {
+        return Err("a Datadog metric query names an aggregation and a metric, such as sum:trace.http.request.hits{service:web}.as_count()".into());
+    }
+    Ok(())
+}
+
+/// Whether the query's outermost operation is a division: a ratio, where a
+/// count of events is expected. Works for PromQL and Datadog queries.
+pub fn divides_at_top(kind: ProviderKind, query: &str) -> bool {
+    match kind {
+        ProviderKind::Prometheus => match parse_promql(query) {
+            Ok(expr) => top_is_division(&expr),
+            Err(_) => false,
+        },
+        ProviderKind::Datadog => {
+            // Outside any `{tags}` (which may hold `/`, as in `resource_name:get_/`),
+            // and outside function calls, with outer parentheses unwrapped.
+            let q = strip_outer_parens(query.trim());
+            let mut braces = 0i32;
+            let mut parens = 0i32;
+            for c in q.chars() {
+                match c {
+                    '{' => braces += 1,
+                    '}' => braces -= 1,
+                    '(' => parens += 1,
+                    ')' => parens -= 1,
+                    '/' if braces == 0 && parens == 0 => return true,
+                    _ => {}
+                }
+            }
+            false
+        }
+    }
+}
+
+fn top_is_division(expr: &Expr) -> bool {
+    match expr {
+        Expr::Paren(p) => top_is_division(&p.expr),
+        Expr::Binary(b) => b.op.id() == promql_parser::parser::token::T_DIV,
+        _ => false,
+    }
+}
+
+/// `(a / b)` → `a / b`, only when the parentheses wrap the whole query.
+fn strip_outer_parens(q: &str) -> &str {
+    let mut s = q;
+    while s.starts_with('(') && s.ends_with(')') {
+        let inner = &s[1..s.len() - 1];
+        let mut depth = 0i32;
+        let balanced = inner.chars().all(|c| {
+            match c {
+                '(' => depth += 1,
+                ')' => depth -= 1,
+                _ => {}
+            }
+            depth >= 0
+        });
+        if !balanced || depth != 0 {
+            break;
+        }
+        s = inner.trim();
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn promql() {
+        assert!(check(ProviderKind::Prometheus, "sum(rate(x_total{code=~\"5..\"}[{{.window}}]))").is_ok());
+        assert!(check(ProviderKind::Prometheus, "sum(rate(x[5m]").unwrap_err().contains("invalid PromQL"));
+        assert!(check(ProviderKind::Prometheus, " ").is_err());
+        assert!(divides_at_top(ProviderKind::Prometheus, "(sum(a) / sum(b))"));
+        assert!(!divides_at_top(ProviderKind::Prometheus, "sum(a) - sum(b)"));
+        assert!(!divides_at_top(ProviderKind::Prometheus, "sum(rate(a[5m]))"));
+    }
+
+    #[test]
+    fn datadog() {
+        let hits = "sum:trace.starlette.request.hits{service:my-test-service,resource_name:get_/}.as_count()";
+        let errs = "sum:trace.starlette.request.errors{service:my-test-service,resource_name:get_/}.as_count()";
+        assert!(check(ProviderKind::Datadog, hits).is_ok());
+        assert!(check(ProviderKind::Datadog, "sum:x{a:b").is_err());
+        assert!(!divides_at_top(ProviderKind::Datadog, hits));
+        assert!(divides_at_top(ProviderKind::Datadog, &format!("({hits} / {errs})")));
+        assert!(!divides_at_top(ProviderKind::Datadog, &format!("({hits} - {errs})")));
+    }
+}

@@ -1,0 +1,103 @@
+//! Value checks shared by every reader, so that a target or a duration means
+//! the same and fails with the same words whatever the format.
+//!
+//! Each check takes the document and the field's path, and on failure returns
+//! a [`Diagnostic`] that points at that field and says what would be valid.
+
+use serde::{Deserialize, Serialize};
+
+use crate::alerting::AlertPolicy;
+use crate::diagnostic::Diagnostic;
+use crate::duration::{DURATION_HINT, Duration};
+use crate::model::{ProviderKind, TimeWindow};
+use crate::source::Document;
+use crate::spec::Collector;
+use crate::target::{TARGET_HINT, Target};
+
+/// A YAML scalar that may be written as a number or a string
+/// (`target: 99.9` or `target: "99.9%"`).
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(untagged)]
+pub enum NumOrStr {
+    /// Written as a number.
+    Num(f64),
+    /// Written as a string.
+    Str(String),
+}
+
+impl NumOrStr {
+    /// The value as text; numbers use the shortest round-trip form.
+    pub fn text(&self) -> String {
+        match self {
+            NumOrStr::Num(n) => format!("{n}"),
+            NumOrStr::Str(s) => s.clone(),
+        }
+    }
+}
+
+/// A target written in percent (`99.9`, `"99.9%"`).
+pub fn target_percent(doc: &Document<'_>, path: &str, raw: &NumOrStr) -> Result<Target, Diagnostic> {
+    Target::from_percent_str(&raw.text()).map_err(|e| doc.error("invalid-target", path, e.reason, Some(TARGET_HINT)))
+}
+
+/// A target written as a fraction of one (`0.999`), as OpenSLO does.
+pub fn target_fraction(doc: &Document<'_>, path: &str, raw: &NumOrStr) -> Result<Target, Diagnostic> {
+    Target::from_fraction_str(&raw.text())
+        .map_err(|e| doc.error("invalid-target", path, e.reason, Some("a fraction above 0 and below 1, such as 0.999")))
+}
+
+/// A fixed duration in any dialect (`30d`, `1h0m0s`, `PT5M`).
+pub fn duration(doc: &Document<'_>, path: &str, raw: &str) -> Result<Duration, Diagnostic> {
+    Duration::parse(raw).map_err(|e| doc.error("invalid-duration", path, e.reason, Some(DURATION_HINT)))
+}
+
+/// A provider query: PromQL must parse, a Datadog query must look like one.
+pub fn query(doc: &Document<'_>, path: &str, kind: ProviderKind, q: &str) -> Result<(), Diagnostic> {
+    crate::query::check(kind, q).map_err(|e| {
+        let hint = match kind {
+            ProviderKind::Prometheus => "a PromQL expression, such as sum(rate(http_requests_total{code!~\"5..\"}[5m]))",
+            ProviderKind::Datadog => "a Datadog count query, such as sum:trace.http.request.hits{service:web}.as_count()",
+        };
+        doc.error("invalid-query", path, e, Some(hint))
+    })
+}
+
+/// A name: non-empty, no surrounding spaces.
+pub fn name(doc: &Document<'_>, path: &str, raw: &str) -> Result<String, Diagnostic> {
+    let t = raw.trim();
+    if t.is_empty() {
+        return Err(doc.error("invalid-name", path, "the name is empty", Some("a non-empty name such as `checkout-availability`")));
+    }
+    Ok(t.to_string())
+}
+
+/// Turns a human title into an identifier: "99% of requests" → `99-of-requests`.
+pub fn slug(title: &str) -> String {
+    let mut out = String::new();
+    for c in title.chars() {
+        if c.is_ascii_alphanumeric() {
+            out.push(c.to_ascii_lowercase());
+        } else if !out.ends_with('-') && !out.is_empty() {
+            out.push('-');
+        }
+    }
+    out.trim_end_matches('-').to_string()
+}
+
+/// The standard alerting for a window; fitting warnings point at `path`.
+pub fn standard_alerting(doc: &Document<'_>, path: &str, window: &TimeWindow, out: &mut Collector) -> AlertPolicy {
+    let (policy, warnings) = AlertPolicy::standard(window.nominal_length());
+    for w in warnings {
+        out.push(doc.warning("alert-window-scaled", path, w, None));
+    }
+    policy
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn slugs() {
+        assert_eq!(super::slug("99% of requests  over last 5 minutes"), "99-of-requests-over-last-5-minutes");
+        assert_eq!(super::slug("  Hello, World! "), "hello-world");
+    }
+}

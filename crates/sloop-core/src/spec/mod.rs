@@ -1,0 +1,315 @@
+//! Manifest formats: one module per format, each reading its "as written"
+//! serde types into the one [`Manifest`] model, and writing them back.
+//!
+//! ```text
+//!  sloop.yaml ─┐                                   ┌─▶ sloop
+//!  reliably ───┤                                   ├─▶ openslo
+//!  openslo ────┼─▶ split_documents ─▶ detect ─▶ read ─▶ Manifest ─▶ write ─┼─▶ reliably
+//!  sloth ──────┤                                   └─▶ sloth
+//!  pyrra ──────┘
+//! ```
+//!
+//! [`load`] takes every file at once so that OpenSLO objects may reference
+//! each other across files (an SLO naming an SLI defined elsewhere).
+
+pub mod openslo;
+pub mod pyrra;
+pub mod reliably;
+pub mod sloop;
+pub mod sloth;
+
+pub mod check;
+
+use std::fmt;
+
+use serde::Serialize;
+
+use crate::diagnostic::{Diagnostic, Level};
+use crate::error::Error;
+use crate::model::{Manifest, Objective, Service};
+use crate::source::{Document, SourceFile, file_diagnostic, split_documents};
+
+/// The manifest formats sloop reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Format {
+    /// sloop's own `apiVersion: sloop/v1`.
+    Sloop,
+    /// Reliably `apiVersion: reliably.com/v1`, `kind: Objective`.
+    Reliably,
+    /// OpenSLO `apiVersion: openslo/v1`.
+    OpenSlo,
+    /// Sloth `version: prometheus/v1`.
+    Sloth,
+    /// Pyrra `apiVersion: pyrra.dev/v1alpha1`, `kind: ServiceLevelObjective`.
+    Pyrra,
+}
+
+impl Format {
+    /// Every format, in the order of the docs.
+    pub const ALL: [Format; 5] = [Format::Sloop, Format::Reliably, Format::OpenSlo, Format::Sloth, Format::Pyrra];
+
+    /// `sloop`, `reliably`, `openslo`, `sloth`, `pyrra`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Format::Sloop => "sloop",
+            Format::Reliably => "reliably",
+            Format::OpenSlo => "openslo",
+            Format::Sloth => "sloth",
+            Format::Pyrra => "pyrra",
+        }
+    }
+
+    /// Which format a document is, from its `apiVersion`, `kind` and `version`.
+    pub fn detect(doc: &Document<'_>) -> Result<Format, Box<Diagnostic>> {
+        let (api, kind, version) = doc.detect_keys();
+        let format = match (api.as_str(), version.as_str()) {
+            (a, _) if a == sloop::API_VERSION => Format::Sloop,
+            ("reliably.com/v1", _) => Format::Reliably,
+            ("openslo/v1", _) => Format::OpenSlo,
+            ("pyrra.dev/v1alpha1", _) => Format::Pyrra,
+            ("", "prometheus/v1") => Format::Sloth,
+            ("sloth.slok.dev/v1", _) => {
+                return Err(Box::new(doc.error(
+                    "unknown-format",
+                    "apiVersion",
+                    "Sloth's Kubernetes CRD (sloth.slok.dev/v1 PrometheusServiceLevel) is not read yet",
+                    Some("the plain Sloth spec: `version: \"prometheus/v1\"` with `service` and `slos`"),
+                )));
+            }
+            ("openslo/v1alpha", _) => {
+                return Err(Box::new(doc.error(
+                    "unknown-format",
+                    "apiVersion",
+                    "OpenSLO v1alpha is not supported",
+                    Some("apiVersion: openslo/v1"),
+                )));
+            }
+            _ => {
+                let (field, what) = if !api.is_empty() {
+                    ("apiVersion", format!("unknown apiVersion `{api}`"))
+                } else if !version.is_empty() {
+                    ("version", format!("unknown version `{version}`"))
+                } else {
+                    ("", "this document says neither `apiVersion` nor `version`, so its format is unknown".into())
+                };
+                return Err(Box::new(doc.error("unknown-format", field, what, Some(DETECT_HINT))));
+            }
+        };
+        let kind_ok = match format {
+            Format::Reliably => kind == "Objective",
+            Format::Pyrra => kind == "ServiceLevelObjective",
+            Format::OpenSlo => openslo::KINDS.contains(&kind.as_str()),
+            Format::Sloop => kind.is_empty() || kind == "Service",
+            Format::Sloth => true,
+        };
+        if !kind_ok {
+            let valid = match format {
+                Format::Reliably => "Objective".to_string(),
+                Format::Pyrra => "ServiceLevelObjective".to_string(),
+                Format::OpenSlo => openslo::KINDS.join(", "),
+                _ => "Service (or no kind)".to_string(),
+            };
+            return Err(Box::new(doc.error(
+                "unknown-kind",
+                "kind",
+                format!("kind `{kind}` is not a {} kind", format.as_str()),
+                Some(&valid),
+            )));
+        }
+        Ok(format)
+    }
+}
+
+const DETECT_HINT: &str = "one of `apiVersion: sloop/v1`, `apiVersion: reliably.com/v1`, `apiVersion: openslo/v1`, \
+     `apiVersion: pyrra.dev/v1alpha1`, or Sloth's `version: \"prometheus/v1\"`";
+
+impl fmt::Display for Format {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for Format {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        Format::ALL
+            .into_iter()
+            .find(|f| f.as_str() == s.to_ascii_lowercase())
+            .ok_or_else(|| format!("unknown format `{s}`; valid: sloop, reliably, openslo, sloth, pyrra"))
+    }
+}
+
+/// Where an objective was read from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Origin {
+    /// The file's name.
+    pub file: String,
+    /// The line its definition starts on.
+    pub line: usize,
+    /// The format it was written in.
+    pub format: Format,
+}
+
+/// A successful load: the model, where each objective came from, warnings.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    /// Services and objectives.
+    pub manifest: Manifest,
+    /// `origins[i]` is where `manifest.objectives[i]` was read.
+    pub origins: Vec<Origin>,
+    /// Warnings from reading (lints are separate, see [`crate::lint`]).
+    pub warnings: Vec<Diagnostic>,
+}
+
+/// What readers add to while reading.
+#[derive(Debug, Default)]
+pub struct Collector {
+    manifest: Manifest,
+    origins: Vec<Origin>,
+    diagnostics: Vec<Diagnostic>,
+}
+
+impl Collector {
+    /// Adds a service, merging with one of the same name.
+    pub fn service(&mut self, service: Service) {
+        match self.manifest.services.iter_mut().find(|s| s.name == service.name) {
+            Some(existing) => {
+                existing.display_name = existing.display_name.take().or(service.display_name);
+                existing.description = existing.description.take().or(service.description);
+                for (k, v) in service.labels {
+                    existing.labels.entry(k).or_insert(v);
+                }
+            }
+            None => self.manifest.services.push(service),
+        }
+    }
+
+    /// Adds an objective read from `doc` at `path`; its service is added too.
+    pub fn objective(&mut self, objective: Objective, doc: &Document<'_>, path: &str, format: Format) {
+        if !self.manifest.services.iter().any(|s| s.name == objective.service) {
+            self.service(Service::named(objective.service.clone()));
+        }
+        let line = doc.locate(path).map(|p| p.line).unwrap_or(doc.start.line);
+        self.origins.push(Origin { file: doc.file.name.clone(), line, format });
+        self.manifest.objectives.push(objective);
+    }
+
+    /// Records an error or warning.
+    pub fn push(&mut self, d: Diagnostic) {
+        self.diagnostics.push(d);
+    }
+
+    /// Records a boxed diagnostic.
+    pub fn push_boxed(&mut self, d: Box<Diagnostic>) {
+        self.diagnostics.push(*d);
+    }
+
+    /// Records each diagnostic.
+    pub fn extend(&mut self, ds: impl IntoIterator<Item = Diagnostic>) {
+        self.diagnostics.extend(ds);
+    }
+
+    /// Whether any error has been recorded.
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics.iter().any(Diagnostic::is_error)
+    }
+}
+
+/// Reads every document of every file into one model.
+///
+/// All errors of all files are collected, not just the first. On any error
+/// nothing is returned but the diagnostics (warnings included).
+pub fn load(files: &[SourceFile]) -> Result<Loaded, Error> {
+    let mut out = Collector::default();
+    let mut by_format: Vec<(Format, Vec<Document<'_>>)> = Format::ALL.iter().map(|f| (*f, Vec::new())).collect();
+    for file in files {
+        let docs = match split_documents(file) {
+            Ok(d) => d,
+            Err(e) => {
+                out.push(e);
+                continue;
+            }
+        };
+        if docs.is_empty() {
+            out.push(file_diagnostic(
+                file,
+                Level::Error,
+                "empty-file",
+                "the file holds no YAML document".into(),
+                Some(DETECT_HINT.into()),
+            ));
+        }
+        for doc in docs {
+            match Format::detect(&doc) {
+                Ok(f) => by_format.iter_mut().find(|(g, _)| *g == f).map(|(_, v)| v.push(doc)).unwrap_or(()),
+                Err(e) => out.push_boxed(e),
+            }
+        }
+    }
+    for (format, docs) in &by_format {
+        if docs.is_empty() {
+            continue;
+        }
+        match format {
+            Format::Sloop => sloop::read(docs, &mut out),
+            Format::Reliably => reliably::read(docs, &mut out),
+            Format::OpenSlo => openslo::read(docs, &mut out),
+            Format::Sloth => sloth::read(docs, &mut out),
+            Format::Pyrra => pyrra::read(docs, &mut out),
+        }
+    }
+    if out.has_errors() {
+        return Err(Error::Invalid { diagnostics: out.diagnostics });
+    }
+    Ok(Loaded { manifest: out.manifest, origins: out.origins, warnings: out.diagnostics })
+}
+
+/// Formats sloop can write.
+pub const WRITABLE: [Format; 4] = [Format::Sloop, Format::OpenSlo, Format::Reliably, Format::Sloth];
+
+/// A manifest written in another format, and what could not be carried over.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Written {
+    /// The YAML text.
+    pub text: String,
+    /// What the target format cannot express, each naming the objective and field.
+    pub losses: Vec<Loss>,
+}
+
+/// One thing dropped in a conversion.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Loss {
+    /// `service/name` of the objective, or the service's name.
+    pub objective: String,
+    /// The model field: `alerting.windows`, `indicator`.
+    pub field: String,
+    /// Why it was dropped.
+    pub reason: String,
+}
+
+impl Loss {
+    /// A loss about an objective.
+    pub fn new(objective: &Objective, field: &str, reason: impl Into<String>) -> Self {
+        Self { objective: objective.id(), field: field.into(), reason: reason.into() }
+    }
+}
+
+impl fmt::Display for Loss {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}: {}", self.objective, self.field, self.reason)
+    }
+}
+
+/// Writes a manifest in `format`. Objectives the format cannot express at
+/// all (e.g. a Datadog SLO to Sloth) are skipped and listed as losses; an
+/// error is returned only when nothing at all could be written.
+pub fn write(manifest: &Manifest, format: Format) -> Result<Written, Error> {
+    match format {
+        Format::Sloop => Ok(sloop::write(manifest)),
+        Format::OpenSlo => Ok(openslo::write(manifest)),
+        Format::Reliably => Ok(reliably::write(manifest)),
+        Format::Sloth => sloth::write(manifest),
+        Format::Pyrra => Err(Error::Unwritable { format, reason: "sloop reads Pyrra manifests but does not write them".into() }),
+    }
+}
