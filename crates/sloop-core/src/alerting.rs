@@ -145,7 +145,12 @@ impl AlertPolicy {
 /// page 2 % in 1h (5m), page 5 % in 6h (30m), ticket 10 % in 1d (2h),
 /// ticket 10 % in 3d (6h).
 pub fn standard_windows() -> Vec<BurnRateWindow> {
-    let w = |severity, long: Duration, short: Duration, budget_share| BurnRateWindow { severity, long, short, budget_share };
+    let w = |severity, long: Duration, short: Duration, budget_share| BurnRateWindow {
+        severity,
+        long,
+        short,
+        budget_share,
+    };
     vec![
         w(Severity::Page, Duration::from_hours(1), Duration::from_mins(5), 0.02),
         w(Severity::Page, Duration::from_hours(6), Duration::from_mins(30), 0.05),
@@ -177,7 +182,8 @@ pub fn fit_windows(pairs: Vec<BurnRateWindow>, slo_window: Duration) -> (Vec<Bur
         }
         let scale = |d: Duration| {
             // Exact integer arithmetic: d × slo / 30d, rounded down to a second.
-            let secs = u128::from(d.as_secs()) * u128::from(slo_window.as_secs()) / u128::from(REFERENCE_WINDOW.as_secs());
+            let secs =
+                u128::from(d.as_secs()) * u128::from(slo_window.as_secs()) / u128::from(REFERENCE_WINDOW.as_secs());
             Duration::from_secs(secs as u64)
         };
         let (long, short) = (scale(p.long), scale(p.short));

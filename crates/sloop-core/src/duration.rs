@@ -77,11 +77,7 @@ impl Duration {
         if s.is_empty() {
             return Err(err(format!("empty duration; expected {DURATION_HINT}")));
         }
-        let d = if s.starts_with('P') || s.starts_with('p') {
-            parse_iso8601(s)?
-        } else {
-            parse_compact(s)?
-        };
+        let d = if s.starts_with('P') || s.starts_with('p') { parse_iso8601(s)? } else { parse_compact(s)? };
         if d.is_zero() {
             return Err(err(format!("duration `{s}` is zero; it must be positive")));
         }
@@ -172,16 +168,13 @@ fn parse_compact(s: &str) -> Result<Duration, DurationError> {
     let mut millis: u128 = 0;
     let mut rest = s;
     while !rest.is_empty() {
-        let num_len = rest
-            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-            .ok_or_else(|| bad("a number has no unit"))?;
+        let num_len =
+            rest.find(|c: char| !(c.is_ascii_digit() || c == '.')).ok_or_else(|| bad("a number has no unit"))?;
         if num_len == 0 {
             return Err(bad("expected a number"));
         }
         let (num, after) = rest.split_at(num_len);
-        let unit_len = after
-            .find(|c: char| c.is_ascii_digit() || c == '.')
-            .unwrap_or(after.len());
+        let unit_len = after.find(|c: char| c.is_ascii_digit() || c == '.').unwrap_or(after.len());
         let (unit, next) = after.split_at(unit_len);
         let unit_millis: u128 = match unit {
             "ms" => 1,
@@ -191,10 +184,8 @@ fn parse_compact(s: &str) -> Result<Duration, DurationError> {
             "d" => 86_400_000,
             "w" => 604_800_000,
             "M" | "Q" | "y" | "Y" => {
-                return Err(bad(
-                    "months, quarters and years have no fixed length; use days (30d, 90d) \
-                     or a calendar window",
-                ));
+                return Err(bad("months, quarters and years have no fixed length; use days (30d, 90d) \
+                     or a calendar window"));
             }
             "" => return Err(bad("a number has no unit")),
             other => return Err(bad(&format!("unknown unit `{other}` (valid: ms, s, m, h, d, w)"))),
@@ -205,9 +196,7 @@ fn parse_compact(s: &str) -> Result<Duration, DurationError> {
     if millis % 1_000 != 0 {
         return Err(bad("it must be a whole number of seconds"));
     }
-    u64::try_from(millis / 1_000)
-        .map(Duration::from_secs)
-        .map_err(|_| bad("it is too long"))
+    u64::try_from(millis / 1_000).map(Duration::from_secs).map_err(|_| bad("it is too long"))
 }
 
 /// `num` (decimal digits with at most one dot) times `unit`, exactly.
@@ -236,9 +225,8 @@ fn decimal_times(num: &str, unit: u128) -> Option<u128> {
 
 /// ISO 8601 durations through jiff, with days taken as 24 hours.
 fn parse_iso8601(s: &str) -> Result<Duration, DurationError> {
-    let span: jiff::Span = s
-        .parse()
-        .map_err(|e| err(format!("`{s}` is not an ISO 8601 duration ({e}); expected {DURATION_HINT}")))?;
+    let span: jiff::Span =
+        s.parse().map_err(|e| err(format!("`{s}` is not an ISO 8601 duration ({e}); expected {DURATION_HINT}")))?;
     if span.get_years() != 0 || span.get_months() != 0 {
         return Err(err(format!(
             "`{s}` uses years or months, which have no fixed length; use days (P30D) or a calendar window"

@@ -236,7 +236,8 @@ impl<'a> Document<'a> {
             Some(i) => msg[..i].to_string(),
             None => msg,
         };
-        let pos = e.location().map(|l| Pos { line: l.line() as usize, column: l.column() as usize }).unwrap_or(self.start);
+        let pos =
+            e.location().map(|l| Pos { line: l.line() as usize, column: l.column() as usize }).unwrap_or(self.start);
         let field = self.path_at(pos);
         let hint = if msg.contains("unknown field") || msg.contains("unknown variant") {
             msg.split_once(", expected ").map(|(_, rest)| rest.to_string())
@@ -288,7 +289,8 @@ impl<'a> Document<'a> {
         let mut p = path;
         loop {
             if let Some(n) = self.nodes.get(p) {
-                let len = if n.start.line == n.end.line { n.end.column.saturating_sub(n.start.column).max(1) } else { 1 };
+                let len =
+                    if n.start.line == n.end.line { n.end.column.saturating_sub(n.start.column).max(1) } else { 1 };
                 return (n.start, len);
             }
             match p.rfind(['.', '[']) {
@@ -316,7 +318,13 @@ impl<'a> Document<'a> {
     }
 
     /// A warning about the field at `path`.
-    pub fn warning(&self, code: &'static str, path: &str, message: impl Into<String>, hint: Option<&str>) -> Diagnostic {
+    pub fn warning(
+        &self,
+        code: &'static str,
+        path: &str,
+        message: impl Into<String>,
+        hint: Option<&str>,
+    ) -> Diagnostic {
         let mut d = self.error(code, path, message, hint);
         d.level = Level::Warning;
         d
@@ -350,7 +358,13 @@ fn diagnostic(
 }
 
 /// A diagnostic about a whole file, not a position in it.
-pub fn file_diagnostic(file: &SourceFile, level: Level, code: &'static str, message: String, hint: Option<String>) -> Diagnostic {
+pub fn file_diagnostic(
+    file: &SourceFile,
+    level: Level,
+    code: &'static str,
+    message: String,
+    hint: Option<String>,
+) -> Diagnostic {
     diagnostic(file, level, code, Pos { line: 0, column: 0 }, 0, "", message, hint)
 }
 

@@ -35,9 +35,8 @@ impl Target {
     pub fn from_percent_str(input: &str) -> Result<Self, TargetError> {
         let s = input.trim();
         let s = s.strip_suffix('%').unwrap_or(s).trim_end();
-        let (units, scale) = parse_decimal(s).ok_or_else(|| TargetError {
-            reason: format!("`{input}` is not a number; expected {TARGET_HINT}"),
-        })?;
+        let (units, scale) = parse_decimal(s)
+            .ok_or_else(|| TargetError { reason: format!("`{input}` is not a number; expected {TARGET_HINT}") })?;
         // percent → fraction: two more decimal places.
         Self::checked(units, scale + 2, input)
     }
@@ -62,7 +61,9 @@ impl Target {
     fn checked(units: u64, scale: u32, input: &str) -> Result<Self, TargetError> {
         let (units, scale) = normalize(units, scale);
         if scale > MAX_SCALE {
-            return Err(TargetError { reason: format!("`{input}` has too many decimal places (at most 13 after the percent's point)") });
+            return Err(TargetError {
+                reason: format!("`{input}` has too many decimal places (at most 13 after the percent's point)"),
+            });
         }
         let one = 10u64.pow(scale);
         if units == 0 {

@@ -55,8 +55,12 @@ pub fn duration(doc: &Document<'_>, path: &str, raw: &str) -> Result<Duration, D
 pub fn query(doc: &Document<'_>, path: &str, kind: ProviderKind, q: &str) -> Result<(), Diagnostic> {
     crate::query::check(kind, q).map_err(|e| {
         let hint = match kind {
-            ProviderKind::Prometheus => "a PromQL expression, such as sum(rate(http_requests_total{code!~\"5..\"}[5m]))",
-            ProviderKind::Datadog => "a Datadog count query, such as sum:trace.http.request.hits{service:web}.as_count()",
+            ProviderKind::Prometheus => {
+                "a PromQL expression, such as sum(rate(http_requests_total{code!~\"5..\"}[5m]))"
+            }
+            ProviderKind::Datadog => {
+                "a Datadog count query, such as sum:trace.http.request.hits{service:web}.as_count()"
+            }
         };
         doc.error("invalid-query", path, e, Some(hint))
     })
@@ -66,7 +70,12 @@ pub fn query(doc: &Document<'_>, path: &str, kind: ProviderKind, q: &str) -> Res
 pub fn name(doc: &Document<'_>, path: &str, raw: &str) -> Result<String, Diagnostic> {
     let t = raw.trim();
     if t.is_empty() {
-        return Err(doc.error("invalid-name", path, "the name is empty", Some("a non-empty name such as `checkout-availability`")));
+        return Err(doc.error(
+            "invalid-name",
+            path,
+            "the name is empty",
+            Some("a non-empty name such as `checkout-availability`"),
+        ));
     }
     Ok(t.to_string())
 }

@@ -310,6 +310,8 @@ pub fn write(manifest: &Manifest, format: Format) -> Result<Written, Error> {
         Format::OpenSlo => Ok(openslo::write(manifest)),
         Format::Reliably => Ok(reliably::write(manifest)),
         Format::Sloth => sloth::write(manifest),
-        Format::Pyrra => Err(Error::Unwritable { format, reason: "sloop reads Pyrra manifests but does not write them".into() }),
+        Format::Pyrra => {
+            Err(Error::Unwritable { format, reason: "sloop reads Pyrra manifests but does not write them".into() })
+        }
     }
 }

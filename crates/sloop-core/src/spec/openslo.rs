@@ -7,7 +7,8 @@ use crate::spec::Collector;
 pub(crate) fn read(_docs: &[Document<'_>], _out: &mut Collector) {}
 
 /// The OpenSLO v1 kinds.
-pub const KINDS: [&str; 7] = ["Service", "SLO", "SLI", "DataSource", "AlertPolicy", "AlertCondition", "AlertNotificationTarget"];
+pub const KINDS: [&str; 7] =
+    ["Service", "SLO", "SLI", "DataSource", "AlertPolicy", "AlertCondition", "AlertNotificationTarget"];
 
 /// Writes OpenSLO.
 pub(crate) fn write(_m: &crate::model::Manifest) -> crate::spec::Written {
