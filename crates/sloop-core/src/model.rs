@@ -79,6 +79,10 @@ pub struct Objective {
     /// Where responders go when an alert fires.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub runbook_url: Option<String>,
+    /// The declared traffic, in events per second, when the manifest says
+    /// (sloop's `traffic:`). Used to size the budget in events and by a lint.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub traffic: Option<f64>,
 }
 
 impl Objective {

@@ -21,6 +21,17 @@ pub fn has_window_placeholder(query: &str) -> bool {
     query.contains(WINDOW_PLACEHOLDER) || query.contains("{{ .window }}")
 }
 
+/// The query as a windowed template. A bare counter selector such as
+/// `http_requests_total{job="app"}` (Pyrra's style) becomes
+/// `sum(rate(http_requests_total{job="app"}[{{.window}}]))`; anything else is
+/// returned unchanged. Writers use it for formats that need a full expression.
+pub fn window_template(query: &str) -> String {
+    match parse_promql(query) {
+        Ok(Expr::VectorSelector(_)) => format!("sum(rate({}[{WINDOW_PLACEHOLDER}]))", query.trim()),
+        _ => query.to_string(),
+    }
+}
+
 /// Parses PromQL, after replacing the window placeholder.
 pub fn parse_promql(query: &str) -> Result<Expr, String> {
     let q = render_window(query, "5m");
@@ -138,6 +149,8 @@ mod tests {
         assert!(divides_at_top(ProviderKind::Prometheus, "(sum(a) / sum(b))"));
         assert!(!divides_at_top(ProviderKind::Prometheus, "sum(a) - sum(b)"));
         assert!(!divides_at_top(ProviderKind::Prometheus, "sum(rate(a[5m]))"));
+        assert_eq!(window_template("x_total{a=\"b\"}"), "sum(rate(x_total{a=\"b\"}[{{.window}}]))");
+        assert_eq!(window_template("sum(rate(x[{{.window}}]))"), "sum(rate(x[{{.window}}]))");
     }
 
     #[test]

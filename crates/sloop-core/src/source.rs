@@ -331,8 +331,9 @@ impl<'a> Document<'a> {
     }
 }
 
+/// A diagnostic at a known position of a file, with its source line.
 #[allow(clippy::too_many_arguments)]
-fn diagnostic(
+pub fn diagnostic(
     file: &SourceFile,
     level: Level,
     code: &'static str,

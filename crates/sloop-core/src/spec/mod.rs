@@ -149,6 +149,46 @@ pub struct Origin {
     pub line: usize,
     /// The format it was written in.
     pub format: Format,
+    /// Where model fields were written, keyed by the names in [`field`], so
+    /// that lints can point at them.
+    pub fields: std::collections::BTreeMap<&'static str, FieldPos>,
+}
+
+/// Where a field is in its file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FieldPos {
+    /// The path as the format writes it: `spec.objectivePercent`.
+    pub path: String,
+    /// 1-based line.
+    pub line: usize,
+    /// 1-based column.
+    pub column: usize,
+}
+
+/// Names of model fields, for [`Origin::fields`].
+pub mod field {
+    /// The objective's name.
+    pub const NAME: &str = "name";
+    /// The target.
+    pub const TARGET: &str = "target";
+    /// The time window.
+    pub const WINDOW: &str = "window";
+    /// The good-events query.
+    pub const GOOD: &str = "indicator.good";
+    /// The bad-events query.
+    pub const BAD: &str = "indicator.bad";
+    /// The total-events query.
+    pub const TOTAL: &str = "indicator.total";
+    /// A latency threshold.
+    pub const THRESHOLD: &str = "indicator.threshold";
+    /// Declared histogram buckets.
+    pub const BUCKETS: &str = "indicator.buckets";
+    /// The indicator as a whole.
+    pub const INDICATOR: &str = "indicator";
+    /// Declared traffic.
+    pub const TRAFFIC: &str = "traffic";
+    /// The alerting policy.
+    pub const ALERTING: &str = "alerting";
 }
 
 /// A successful load: the model, where each objective came from, warnings.
@@ -186,12 +226,28 @@ impl Collector {
     }
 
     /// Adds an objective read from `doc` at `path`; its service is added too.
-    pub fn objective(&mut self, objective: Objective, doc: &Document<'_>, path: &str, format: Format) {
+    ///
+    /// `fields` maps model field names ([`field`]) to the document paths they
+    /// were read from; paths absent from the document are ignored.
+    pub fn objective(
+        &mut self,
+        objective: Objective,
+        doc: &Document<'_>,
+        path: &str,
+        format: Format,
+        fields: &[(&'static str, String)],
+    ) {
         if !self.manifest.services.iter().any(|s| s.name == objective.service) {
             self.service(Service::named(objective.service.clone()));
         }
         let line = doc.locate(path).map(|p| p.line).unwrap_or(doc.start.line);
-        self.origins.push(Origin { file: doc.file.name.clone(), line, format });
+        let fields = fields
+            .iter()
+            .filter_map(|(name, p)| {
+                doc.locate(p).map(|pos| (*name, FieldPos { path: p.clone(), line: pos.line, column: pos.column }))
+            })
+            .collect();
+        self.origins.push(Origin { file: doc.file.name.clone(), line, format, fields });
         self.manifest.objectives.push(objective);
     }
 
