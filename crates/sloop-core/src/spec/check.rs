@@ -25,6 +25,12 @@ pub enum NumOrStr {
     Str(String),
 }
 
+impl Default for NumOrStr {
+    fn default() -> Self {
+        NumOrStr::Str(String::new())
+    }
+}
+
 impl NumOrStr {
     /// The value as text; numbers use the shortest round-trip form.
     pub fn text(&self) -> String {
