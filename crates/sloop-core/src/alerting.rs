@@ -112,7 +112,7 @@ pub struct AlertPolicy {
 impl AlertPolicy {
     /// The standard policy for an SLO window, and any warnings from fitting it.
     pub fn standard(slo_window: Duration) -> (Self, Vec<String>) {
-        let (windows, warnings) = fit_windows(standard_windows(), slo_window);
+        let (windows, warnings) = fit_standard(slo_window);
         (
             Self {
                 enabled: true,
@@ -165,13 +165,13 @@ pub const REFERENCE_WINDOW: Duration = Duration::from_days(30);
 /// The shortest alert window kept after scaling down.
 pub const MIN_ALERT_WINDOW: Duration = Duration::from_mins(1);
 
-/// Fits window pairs to an SLO window.
+/// Fits window pairs a manifest wrote to an SLO window.
 ///
-/// Pairs whose long window fits are kept as they are (their threshold scales
-/// with the SLO window). A pair whose long window is longer than the SLO
-/// window is scaled by `slo_window / 30d`, which keeps its 30-day threshold;
-/// if its short window would then be under [`MIN_ALERT_WINDOW`] it is dropped.
-/// Every change is reported as a warning.
+/// A pair that fits is kept as written, even when its threshold is under 1
+/// (explain points that out). A pair longer than the SLO window is shrunk in
+/// proportion so its long window equals the SLO window, with a warning; if its
+/// short window would then be under [`MIN_ALERT_WINDOW`] it is dropped. The
+/// result fits, so fitting it again changes nothing.
 pub fn fit_windows(pairs: Vec<BurnRateWindow>, slo_window: Duration) -> (Vec<BurnRateWindow>, Vec<String>) {
     let mut out = Vec::new();
     let mut warnings = Vec::new();
@@ -180,36 +180,223 @@ pub fn fit_windows(pairs: Vec<BurnRateWindow>, slo_window: Duration) -> (Vec<Bur
             out.push(p);
             continue;
         }
-        let scale = |d: Duration| {
-            // Exact integer arithmetic: d × slo / 30d, rounded down to a second.
-            let secs =
-                u128::from(d.as_secs()) * u128::from(slo_window.as_secs()) / u128::from(REFERENCE_WINDOW.as_secs());
-            Duration::from_secs(secs as u64)
-        };
-        let (long, short) = (scale(p.long), scale(p.short));
-        if short < MIN_ALERT_WINDOW || long < MIN_ALERT_WINDOW {
-            warnings.push(format!(
-                "the {} alert over {} (confirmed over {}) does not fit the {} SLO window, and scaled down its \
-                 short window would be {}s, under the {} minimum: that pair is dropped",
-                p.severity.as_str(),
-                p.long,
-                p.short,
-                slo_window,
-                short.as_secs(),
-                MIN_ALERT_WINDOW
-            ));
-            continue;
-        }
-        warnings.push(format!(
-            "the {} alert over {} (confirmed over {}) does not fit the {} SLO window: scaled down to {} (confirmed over {})",
+        let why = format!(
+            "the {} alert over {} (confirmed over {}) does not fit the {slo_window} SLO window",
             p.severity.as_str(),
             p.long,
-            p.short,
-            slo_window,
-            long,
-            short
-        ));
-        out.push(BurnRateWindow { long, short, ..p });
+            p.short
+        );
+        push_scaled(p.clone(), slo_window.as_secs(), p.long.as_secs(), why, &mut out, &mut warnings);
     }
     (out, warnings)
+}
+
+/// The standard pairs ([`standard_windows`]) fitted to an SLO window.
+///
+/// A pair is kept as it is when its long window fits inside the SLO window
+/// and its burn-rate threshold is at least 1 (below 1 it would fire while the
+/// budget is on track to last the window: noise). That keeps the workbook's
+/// pairs on 30 days and longer, and on 28 days keeps 13.44, 5.6 and 2.8.
+///
+/// Otherwise the pair is scaled by `slo_window / 30d`, which gives it back its
+/// 30-day threshold (so the 3d pair of a 28d SLO becomes 2d19h12m at
+/// threshold 1, not 0.93). A pair whose short window would then be under
+/// [`MIN_ALERT_WINDOW`] is dropped. Every change comes with a sentence saying
+/// why: nothing is ever silently rounded to 0s.
+pub fn fit_standard(slo_window: Duration) -> (Vec<BurnRateWindow>, Vec<String>) {
+    let mut out = Vec::new();
+    let mut warnings = Vec::new();
+    for p in standard_windows() {
+        let threshold = p.threshold(slo_window);
+        let fits = p.long <= slo_window;
+        if fits && (threshold >= 1.0 - crate::math::THRESHOLD_TOLERANCE || slo_window >= REFERENCE_WINDOW) {
+            out.push(p);
+            continue;
+        }
+        let (sev, long, short) = (p.severity.as_str(), p.long, p.short);
+        let why = if fits {
+            let t = (threshold * 1e4).round() / 1e4;
+            format!(
+                "the {sev} alert over {long} (confirmed over {short}) would have a burn-rate threshold of {t} \
+                 on a {slo_window} SLO window, under 1"
+            )
+        } else {
+            format!("the {sev} alert over {long} (confirmed over {short}) does not fit the {slo_window} SLO window")
+        };
+        push_scaled(p, slo_window.as_secs(), REFERENCE_WINDOW.as_secs(), why, &mut out, &mut warnings);
+    }
+    (out, warnings)
+}
+
+/// Scales a pair's windows by `num / den` (exact integers, rounded down to a
+/// second) and keeps it, or drops it when its short window gets too short.
+fn push_scaled(
+    p: BurnRateWindow,
+    num: u64,
+    den: u64,
+    why: String,
+    out: &mut Vec<BurnRateWindow>,
+    warnings: &mut Vec<String>,
+) {
+    let scale = |d: Duration| Duration::from_secs((u128::from(d.as_secs()) * u128::from(num) / u128::from(den)) as u64);
+    let (long, short) = (scale(p.long), scale(p.short));
+    if short < MIN_ALERT_WINDOW || long < MIN_ALERT_WINDOW {
+        warnings.push(format!(
+            "{why}, and scaled down its short window would be {}s, under the {MIN_ALERT_WINDOW} minimum: \
+             that pair is dropped",
+            short.as_secs()
+        ));
+        return;
+    }
+    warnings.push(format!("{why}: scaled down to {long} (confirmed over {short})"));
+    out.push(BurnRateWindow { long, short, ..p });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fitted(slo: Duration) -> (Vec<BurnRateWindow>, Vec<String>) {
+        fit_standard(slo)
+    }
+
+    /// (severity, long secs, short secs) of each pair.
+    fn shape(ws: &[BurnRateWindow]) -> Vec<(Severity, u64, u64)> {
+        ws.iter().map(|w| (w.severity, w.long.as_secs(), w.short.as_secs())).collect()
+    }
+
+    fn thresholds(ws: &[BurnRateWindow], slo: Duration) -> Vec<f64> {
+        ws.iter().map(|w| w.threshold(slo)).collect()
+    }
+
+    fn assert_close(got: &[f64], want: &[f64]) {
+        assert_eq!(got.len(), want.len(), "{got:?} vs {want:?}");
+        for (g, w) in got.iter().zip(want) {
+            assert!((g - w).abs() <= 1e-12 * w.abs().max(1.0), "{got:?} vs {want:?}");
+        }
+    }
+
+    const STANDARD: [(Severity, u64, u64); 4] = [
+        (Severity::Page, 3_600, 300),
+        (Severity::Page, 21_600, 1_800),
+        (Severity::Ticket, 86_400, 7_200),
+        (Severity::Ticket, 259_200, 21_600),
+    ];
+
+    #[test]
+    fn thirty_days_is_the_workbook() {
+        let slo = Duration::from_days(30);
+        let (ws, warnings) = fitted(slo);
+        assert_eq!(shape(&ws), STANDARD);
+        assert!(warnings.is_empty(), "{warnings:?}");
+        assert_close(&thresholds(&ws, slo), &[14.4, 6.0, 3.0, 1.0]);
+        assert_eq!(ws.iter().map(|w| w.budget_share).collect::<Vec<_>>(), [0.02, 0.05, 0.10, 0.10]);
+    }
+
+    #[test]
+    fn twenty_eight_days_keeps_the_pairs_and_scales_thresholds() {
+        let slo = Duration::from_days(28);
+        let (ws, warnings) = fitted(slo);
+        // 3d at 28d would be 0.933 (< 1): scaled by 28/30 to 2d19h12m (241 920 s) over 5h36m (20 160 s).
+        assert_eq!(shape(&ws), [STANDARD[0], STANDARD[1], STANDARD[2], (Severity::Ticket, 241_920, 20_160)]);
+        assert_close(&thresholds(&ws, slo), &[13.44, 5.6, 2.8, 1.0]);
+        assert_eq!(
+            warnings,
+            ["the ticket alert over 3d (confirmed over 6h) would have a burn-rate threshold of 0.9333 on a 28d SLO \
+              window, under 1: scaled down to 2d19h12m (confirmed over 5h36m)"]
+        );
+    }
+
+    #[test]
+    fn seven_days_scales_the_pairs_under_one() {
+        let slo = Duration::from_days(7);
+        let (ws, warnings) = fitted(slo);
+        // 1d (0.7) → 5h36m over 28m; 3d (0.233) → 16h48m over 1h24m.
+        assert_eq!(
+            shape(&ws),
+            [STANDARD[0], STANDARD[1], (Severity::Ticket, 20_160, 1_680), (Severity::Ticket, 60_480, 5_040)]
+        );
+        assert_close(&thresholds(&ws, slo), &[3.36, 1.4, 3.0, 1.0]);
+        assert_eq!(warnings.len(), 2, "{warnings:?}");
+    }
+
+    #[test]
+    fn one_day_keeps_thirty_day_thresholds() {
+        let slo = Duration::from_days(1);
+        let (ws, warnings) = fitted(slo);
+        // 1h → 2m over 10s: dropped. 6h → 12m over 1m; 1d → 48m over 4m; 3d → 2h24m over 12m.
+        assert_eq!(
+            shape(&ws),
+            [(Severity::Page, 720, 60), (Severity::Ticket, 2_880, 240), (Severity::Ticket, 8_640, 720)]
+        );
+        assert_close(&thresholds(&ws, slo), &[6.0, 3.0, 1.0]);
+        assert_eq!(warnings.len(), 4, "{warnings:?}");
+        assert!(warnings[0].ends_with("short window would be 10s, under the 1m minimum: that pair is dropped"));
+        assert!(warnings[3].starts_with("the ticket alert over 3d (confirmed over 6h) does not fit the 1d SLO window"));
+        assert!(warnings[3].ends_with("scaled down to 2h24m (confirmed over 12m)"));
+    }
+
+    #[test]
+    fn one_hour_has_no_pair_left() {
+        let slo = Duration::from_hours(1);
+        let (ws, warnings) = fitted(slo);
+        // 1h would be 0.02; scaled, every short window is under 1m (0s, 2s, 10s, 30s).
+        assert!(ws.is_empty(), "{ws:?}");
+        assert_eq!(warnings.len(), 4, "{warnings:?}");
+        assert!(warnings[0].contains("threshold of 0.02 on a 1h SLO window"), "{}", warnings[0]);
+        for (w, short) in warnings.iter().zip(["0s", "2s", "10s", "30s"]) {
+            assert!(w.contains(&format!("short window would be {short}, under the 1m minimum")), "{w}");
+        }
+    }
+
+    #[test]
+    fn five_minutes_drops_everything_and_says_why() {
+        let (ws, warnings) = fitted(Duration::from_mins(5));
+        assert!(ws.is_empty(), "{ws:?}");
+        assert_eq!(warnings.len(), 4, "{warnings:?}");
+        for (w, (sev, long, short)) in warnings.iter().zip([
+            ("page", "1h", "0s"),
+            ("page", "6h", "0s"),
+            ("ticket", "1d", "0s"),
+            ("ticket", "3d", "2s"),
+        ]) {
+            assert!(w.starts_with(&format!("the {sev} alert over {long} ")), "{w}");
+            assert!(w.contains("does not fit the 5m SLO window"), "{w}");
+            assert!(w.contains(&format!("would be {short}, under the 1m minimum: that pair is dropped")), "{w}");
+        }
+    }
+
+    #[test]
+    fn standard_policy_carries_the_fitting() {
+        let (p, warnings) = AlertPolicy::standard(Duration::from_days(1));
+        assert_eq!(p.windows.len(), 3);
+        assert_eq!(warnings.len(), 4);
+        assert_eq!(p.tier(Severity::Page).count(), 1);
+        assert_eq!(p.tier(Severity::Ticket).map(|w| w.long.as_secs()).collect::<Vec<_>>(), [2_880, 8_640]);
+        assert!(!AlertPolicy::disabled(Duration::from_days(30)).enabled);
+    }
+
+    #[test]
+    fn fitting_is_idempotent() {
+        for days in [1, 7, 28, 30, 90] {
+            let slo = Duration::from_days(days);
+            let (once, _) = fit_standard(slo);
+            let (twice, warnings) = fit_windows(once.clone(), slo);
+            assert_eq!(once, twice, "{days}d");
+            assert!(warnings.is_empty(), "{days}d: {warnings:?}");
+        }
+        // A written pair longer than the window is shrunk to the window, once.
+        let slo = Duration::from_days(28);
+        let long = Duration::from_days(35);
+        let pair =
+            BurnRateWindow { severity: Severity::Ticket, long, short: Duration::from_hours(35), budget_share: 0.5 };
+        let (once, warnings) = fit_windows(vec![pair], slo);
+        assert_eq!((once[0].long, once[0].short), (slo, Duration::from_hours(28)));
+        assert_eq!(
+            warnings,
+            ["the ticket alert over 35d (confirmed over 1d11h) does not fit the 28d SLO window: \
+              scaled down to 28d (confirmed over 1d4h)"]
+        );
+        assert_eq!(fit_windows(once.clone(), slo).0, once);
+    }
 }
