@@ -8,8 +8,9 @@
 //! | Go `time.Duration`      | `1h0m0s`, `720h`, `1.5h` | Reliably                     |
 //! | ISO 8601                | `PT5M`, `P30D`, `P1W`    | Reliably, sloop              |
 //!
-//! [`Duration::parse`] accepts all three. Months, quarters and years have no
-//! fixed length, so they are rejected here: they only make sense for calendar
+//! [`Duration::parse`] accepts all three. A lower-case `y` is Prometheus' year
+//! of 365 days. Months, quarters and calendar years (`M`, `Q`, `Y`, ISO `P1Y`)
+//! have no fixed length, so they are rejected here: they only make sense for calendar
 //! windows (see [`crate::model::CalendarUnit`]).
 //!
 //! A [`Duration`] is a whole number of seconds. SLO windows and alert windows
@@ -183,17 +184,19 @@ fn parse_compact(s: &str) -> Result<Duration, DurationError> {
             "h" => 3_600_000,
             "d" => 86_400_000,
             "w" => 604_800_000,
-            "M" | "Q" | "y" | "Y" => {
+            // Prometheus (and Pyrra) define a year as 365 days.
+            "y" => 31_536_000_000,
+            "M" | "Q" | "Y" => {
                 return Err(bad("months, quarters and years have no fixed length; use days (30d, 90d) \
                      or a calendar window"));
             }
             "" => return Err(bad("a number has no unit")),
-            other => return Err(bad(&format!("unknown unit `{other}` (valid: ms, s, m, h, d, w)"))),
+            other => return Err(bad(&format!("unknown unit `{other}` (valid: ms, s, m, h, d, w, y)"))),
         };
         millis += decimal_times(num, unit_millis).ok_or_else(|| bad("the number is malformed"))?;
         rest = next;
     }
-    if millis % 1_000 != 0 {
+    if !millis.is_multiple_of(1_000) {
         return Err(bad("it must be a whole number of seconds"));
     }
     u64::try_from(millis / 1_000).map(Duration::from_secs).map_err(|_| bad("it is too long"))
@@ -285,6 +288,7 @@ mod tests {
         assert_eq!(Duration::parse("1h30m").unwrap(), Duration::from_mins(90));
         assert_eq!(Duration::parse("4w").unwrap(), Duration::from_days(28));
         assert_eq!(Duration::parse("90s").unwrap(), Duration::from_secs(90));
+        assert_eq!(Duration::parse("1y").unwrap(), Duration::from_days(365));
     }
 
     #[test]
@@ -292,7 +296,7 @@ mod tests {
         assert_eq!(Duration::parse("1h0m0s").unwrap(), Duration::from_hours(1));
         assert_eq!(Duration::parse("720h").unwrap(), Duration::from_days(30));
         assert_eq!(Duration::parse("1.5h").unwrap(), Duration::from_mins(90));
-        assert_eq!(Duration::parse("1500ms").unwrap_err().reason.contains("whole number"), true);
+        assert!(Duration::parse("1500ms").unwrap_err().reason.contains("whole number"));
         assert_eq!(Duration::parse("2000ms").unwrap(), Duration::from_secs(2));
     }
 
@@ -307,7 +311,7 @@ mod tests {
 
     #[test]
     fn rejects_with_hints() {
-        for bad in ["", "30", "30x", "d", "0s", "1M", "1y", "-5m", "5 m"] {
+        for bad in ["", "30", "30x", "d", "0s", "1M", "1Y", "1Q", "-5m", "5 m"] {
             let e = Duration::parse(bad).unwrap_err();
             assert!(!e.reason.is_empty(), "{bad}");
         }

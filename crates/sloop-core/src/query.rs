@@ -25,11 +25,32 @@ pub fn has_window_placeholder(query: &str) -> bool {
 /// `http_requests_total{job="app"}` (Pyrra's style) becomes
 /// `sum(rate(http_requests_total{job="app"}[{{.window}}]))`; anything else is
 /// returned unchanged. Writers use it for formats that need a full expression.
+///
+/// An `offset` or `@` modifier stays after the range, where PromQL wants it:
+/// `x offset 1m` becomes `sum(rate(x[{{.window}}] offset 1m))`.
 pub fn window_template(query: &str) -> String {
     match parse_promql(query) {
-        Ok(Expr::VectorSelector(_)) => format!("sum(rate({}[{WINDOW_PLACEHOLDER}]))", query.trim()),
+        Ok(Expr::VectorSelector(vs)) => format!("sum(rate({}))", windowed_selector(query, &vs)),
         _ => query.to_string(),
     }
+}
+
+/// `sel` with the window placeholder as its range, modifiers moved after it.
+pub fn windowed_selector(text: &str, vs: &promql_parser::parser::VectorSelector) -> String {
+    if vs.offset.is_none() && vs.at.is_none() {
+        return format!("{}[{WINDOW_PLACEHOLDER}]", text.trim());
+    }
+    let mut bare = vs.clone();
+    bare.offset = None;
+    bare.at = None;
+    let mut s = format!("{bare}[{WINDOW_PLACEHOLDER}]");
+    if let Some(at) = &vs.at {
+        s.push_str(&format!(" {at}"));
+    }
+    if let Some(offset) = &vs.offset {
+        s.push_str(&format!(" offset {offset}"));
+    }
+    s
 }
 
 /// Parses PromQL, after replacing the window placeholder.
@@ -151,6 +172,9 @@ mod tests {
         assert!(!divides_at_top(ProviderKind::Prometheus, "sum(rate(a[5m]))"));
         assert_eq!(window_template("x_total{a=\"b\"}"), "sum(rate(x_total{a=\"b\"}[{{.window}}]))");
         assert_eq!(window_template("sum(rate(x[{{.window}}]))"), "sum(rate(x[{{.window}}]))");
+        let t = window_template("x_total{a=\"b\"} offset 1m");
+        assert_eq!(t, "sum(rate(x_total{a=\"b\"}[{{.window}}] offset 1m))");
+        assert!(parse_promql(&t).is_ok());
     }
 
     #[test]

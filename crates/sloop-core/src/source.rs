@@ -204,10 +204,10 @@ impl Walker {
                 });
             }
             Event::MappingEnd | Event::SequenceEnd => {
-                if let Some(Frame::Map { path, start, .. } | Frame::Seq { path, start, .. }) = self.stack.pop() {
-                    if let Some(n) = self.nodes.get_mut(&path) {
-                        n.end = end.max(start);
-                    }
+                if let Some(Frame::Map { path, start, .. } | Frame::Seq { path, start, .. }) = self.stack.pop()
+                    && let Some(n) = self.nodes.get_mut(&path)
+                {
+                    n.end = end.max(start);
                 }
             }
             _ => {}
@@ -225,8 +225,8 @@ impl<'a> Document<'a> {
 
     /// Deserializes the whole document into its "as written" type. A serde
     /// error becomes a diagnostic naming the field at the error's position.
-    pub fn deserialize<T: DeserializeOwned>(&self) -> Result<T, Box<Diagnostic>> {
-        serde_saphyr::from_str::<T>(&self.text).map_err(|e| Box::new(self.serde_error(&e)))
+    pub fn deserialize<T: DeserializeOwned>(&self) -> Result<T, Diagnostic> {
+        serde_saphyr::from_str::<T>(&self.text).map_err(|e| self.serde_error(&e))
     }
 
     fn serde_error(&self, e: &serde_saphyr::Error) -> Diagnostic {

@@ -28,6 +28,9 @@ pub struct TargetError {
 /// What a valid target looks like, for error messages.
 pub const TARGET_HINT: &str = "a percentage above 0 and below 100, such as 99.9 or \"99.9%\"";
 
+/// What a valid target written as a fraction looks like.
+pub const FRACTION_HINT: &str = "a fraction above 0 and below 1, such as 0.999";
+
 const MAX_SCALE: u32 = 15;
 
 impl Target {
@@ -38,15 +41,14 @@ impl Target {
         let (units, scale) = parse_decimal(s)
             .ok_or_else(|| TargetError { reason: format!("`{input}` is not a number; expected {TARGET_HINT}") })?;
         // percent → fraction: two more decimal places.
-        Self::checked(units, scale + 2, input)
+        Self::checked(units, scale + 2, input, TARGET_HINT)
     }
 
     /// Reads a fraction of one: `0.999`, as OpenSLO and Pyrra's ratio forms write it.
     pub fn from_fraction_str(input: &str) -> Result<Self, TargetError> {
-        let (units, scale) = parse_decimal(input.trim()).ok_or_else(|| TargetError {
-            reason: format!("`{input}` is not a number; expected a fraction above 0 and below 1, such as 0.999"),
-        })?;
-        Self::checked(units, scale, input)
+        let (units, scale) = parse_decimal(input.trim())
+            .ok_or_else(|| TargetError { reason: format!("`{input}` is not a number; expected {FRACTION_HINT}") })?;
+        Self::checked(units, scale, input, FRACTION_HINT)
     }
 
     /// Reads a percentage given as a float (YAML `99.9`). The float is printed
@@ -58,7 +60,7 @@ impl Target {
         Self::from_percent_str(&format!("{p}"))
     }
 
-    fn checked(units: u64, scale: u32, input: &str) -> Result<Self, TargetError> {
+    fn checked(units: u64, scale: u32, input: &str, hint: &str) -> Result<Self, TargetError> {
         let (units, scale) = normalize(units, scale);
         if scale > MAX_SCALE {
             return Err(TargetError {
@@ -67,7 +69,7 @@ impl Target {
         }
         let one = 10u64.pow(scale);
         if units == 0 {
-            return Err(TargetError { reason: format!("target `{input}` must be above 0; expected {TARGET_HINT}") });
+            return Err(TargetError { reason: format!("target `{input}` must be above 0; expected {hint}") });
         }
         if units >= one {
             let why = if units == one {
@@ -75,7 +77,7 @@ impl Target {
             } else {
                 "a target cannot exceed 100%"
             };
-            return Err(TargetError { reason: format!("target `{input}`: {why}; expected {TARGET_HINT}") });
+            return Err(TargetError { reason: format!("target `{input}`: {why}; expected {hint}") });
         }
         Ok(Self { units, scale })
     }
@@ -136,7 +138,7 @@ fn parse_decimal(s: &str) -> Option<(u64, u32)> {
 }
 
 fn normalize(mut units: u64, mut scale: u32) -> (u64, u32) {
-    while scale > 0 && units % 10 == 0 && units != 0 {
+    while scale > 0 && units.is_multiple_of(10) && units != 0 {
         units /= 10;
         scale -= 1;
     }
@@ -202,6 +204,10 @@ mod tests {
         assert!(Target::from_percent_str("150").unwrap_err().reason.contains("exceed"));
         assert!(Target::from_percent_str("abc").is_err());
         assert!(Target::from_percent_f64(f64::NAN).is_err());
-        assert!(Target::from_fraction_str("1").is_err());
+        let e = Target::from_fraction_str("1").unwrap_err().reason;
+        assert!(
+            e.contains("no error budget") && e.ends_with("expected a fraction above 0 and below 1, such as 0.999"),
+            "{e}"
+        );
     }
 }

@@ -127,7 +127,9 @@ fn target_100_is_rejected_at_its_position() {
 
 #[test]
 fn bad_values_name_field_and_fix() {
-    let cases: [(&str, &str, (usize, usize), &str, &str); 7] = [
+    // (replace, with, expected line and column, field, message fragment)
+    type Case<'a> = (&'a str, &'a str, (usize, usize), &'a str, &'a str);
+    let cases: [Case<'_>; 7] = [
         ("target: 99.9", "target: -1", (5, 13), "slos[0].target", "not a number"),
         ("window: 30d", "window: 30x", (6, 13), "slos[0].window", "unknown unit `x`"),
         ("window: 30d", "window: 1M", (6, 13), "slos[0].window", "calendar window"),
@@ -184,16 +186,35 @@ fn all_errors_are_reported_not_just_the_first() {
 }
 
 #[test]
-fn short_windows_scale_alerts_with_warnings() {
+fn short_windows_scale_standard_alerts_quietly() {
     let loaded = load(&BASE.replace("window: 30d", "window: 1d")).unwrap();
     let o = &loaded.manifest.objectives[0];
-    // 1h, 6h and 1d fit a 1d window; the 3d pair is scaled by 1d/30d to 2h24m, confirmed over 12m.
+    // On a 1d window the pairs are scaled by 1d/30d (the 1h pair would confirm over 10s: dropped).
     let longs: Vec<_> = o.alerting.windows.iter().map(|w| w.long.to_compact()).collect();
-    assert_eq!(longs, ["1h", "6h", "1d", "2h24m"]);
-    assert_eq!(o.alerting.windows[3].short, Duration::from_mins(12));
-    assert_eq!(loaded.warnings.len(), 1);
-    assert_eq!(loaded.warnings[0].field, "slos[0].alerting");
-    assert!(loaded.warnings[0].message.contains("scaled down to 2h24m"), "{}", loaded.warnings[0].message);
+    assert_eq!(longs, ["12m", "48m", "2h24m"]);
+    assert_eq!(o.alerting.windows[2].short, Duration::from_mins(12));
+    // The manifest did not write these pairs, so fitting them is not its fault: no warning.
+    assert!(loaded.warnings.is_empty(), "{:?}", loaded.warnings);
+    // ...but explain says what happened.
+    let notes = sloop_core::explain::explain(o).notes;
+    assert!(notes.iter().any(|n| n.contains("scaled down to 2h24m")), "{notes:?}");
+}
+
+#[test]
+fn custom_windows_that_do_not_fit_warn() {
+    let text = format!(
+        "{}    alerting:\n      windows:\n        - {{ severity: page, long: 2d, short: 4h, budget: 5 }}\n",
+        BASE.replace("window: 30d", "window: 1d")
+    );
+    let loaded = load(&text).unwrap();
+    assert_eq!(loaded.warnings.len(), 1, "{:?}", loaded.warnings);
+    let w = &loaded.warnings[0];
+    assert_eq!((w.field.as_str(), w.line), ("slos[0].alerting.windows", 12));
+    assert!(
+        w.message.contains("does not fit the 1d SLO window: scaled down to 1d (confirmed over 2h)"),
+        "{}",
+        w.message
+    );
 }
 
 #[test]

@@ -86,6 +86,35 @@ pub fn name(doc: &Document<'_>, path: &str, raw: &str) -> Result<String, Diagnos
     Ok(t.to_string())
 }
 
+/// What a traffic rate looks like, for messages.
+pub const TRAFFIC_HINT: &str = "events per second as a number, or with a unit: 100/s, 6000/min, 50k/h, 2M/day";
+
+/// A traffic rate in events per second: `100/s`, `6000/min`, `50k/h`,
+/// `2M/day`, or a plain number (per second).
+pub fn traffic_rate(text: &str) -> Result<f64, String> {
+    let (num, per) = text.split_once('/').unwrap_or((text, "s"));
+    let num = num.trim();
+    let (digits, mult) = match num.chars().last() {
+        Some('k' | 'K') => (&num[..num.len() - 1], 1e3),
+        Some('M') => (&num[..num.len() - 1], 1e6),
+        Some('G' | 'B') => (&num[..num.len() - 1], 1e9),
+        _ => (num, 1.0),
+    };
+    let n: f64 = digits.trim().parse().map_err(|_| format!("`{text}` is not a rate"))?;
+    let secs = match per.trim() {
+        "s" | "sec" | "second" => 1.0,
+        "m" | "min" | "minute" => 60.0,
+        "h" | "hour" => 3600.0,
+        "d" | "day" => 86400.0,
+        other => return Err(format!("unknown unit `/{other}` in `{text}`")),
+    };
+    let rate = n * mult / secs;
+    if !(rate.is_finite() && rate > 0.0) {
+        return Err(format!("traffic `{text}` must be positive"));
+    }
+    Ok(rate)
+}
+
 /// Turns a human title into an identifier: "99% of requests" → `99-of-requests`.
 pub fn slug(title: &str) -> String {
     let mut out = String::new();
@@ -99,17 +128,28 @@ pub fn slug(title: &str) -> String {
     out.trim_end_matches('-').to_string()
 }
 
-/// The standard alerting for a window; fitting warnings point at `path`.
-pub fn standard_alerting(doc: &Document<'_>, path: &str, window: &TimeWindow, out: &mut Collector) -> AlertPolicy {
-    let (policy, warnings) = AlertPolicy::standard(window.nominal_length());
-    for w in warnings {
-        out.push(doc.warning("alert-window-scaled", path, w, None));
-    }
-    policy
+/// The standard alerting for a window.
+///
+/// The standard pairs are not something the manifest wrote, so fitting them to
+/// a short window is not a problem with the manifest: no warning is raised
+/// here. `sloop explain` shows how they were fitted. Pairs a manifest writes
+/// itself are fitted with warnings by the reader (see [`crate::alerting::fit_windows`]).
+pub fn standard_alerting(_doc: &Document<'_>, _path: &str, window: &TimeWindow, _out: &mut Collector) -> AlertPolicy {
+    AlertPolicy::standard(window.nominal_length()).0
 }
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn traffic_rates() {
+        assert_eq!(super::traffic_rate("100/s"), Ok(100.0));
+        assert_eq!(super::traffic_rate("6000/min"), Ok(100.0));
+        assert_eq!(super::traffic_rate("8.64M/day"), Ok(100.0));
+        assert_eq!(super::traffic_rate("50"), Ok(50.0));
+        assert!(super::traffic_rate("0/s").is_err());
+        assert!(super::traffic_rate("5/week").unwrap_err().contains("/week"));
+    }
+
     #[test]
     fn slugs() {
         assert_eq!(super::slug("99% of requests  over last 5 minutes"), "99-of-requests-over-last-5-minutes");

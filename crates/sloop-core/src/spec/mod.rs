@@ -61,7 +61,7 @@ impl Format {
     }
 
     /// Which format a document is, from its `apiVersion`, `kind` and `version`.
-    pub fn detect(doc: &Document<'_>) -> Result<Format, Box<Diagnostic>> {
+    pub fn detect(doc: &Document<'_>) -> Result<Format, Diagnostic> {
         let (api, kind, version) = doc.detect_keys();
         let format = match (api.as_str(), version.as_str()) {
             (a, _) if a == sloop::API_VERSION => Format::Sloop,
@@ -70,20 +70,20 @@ impl Format {
             ("pyrra.dev/v1alpha1", _) => Format::Pyrra,
             ("", "prometheus/v1") => Format::Sloth,
             ("sloth.slok.dev/v1", _) => {
-                return Err(Box::new(doc.error(
+                return Err(doc.error(
                     "unknown-format",
                     "apiVersion",
                     "Sloth's Kubernetes CRD (sloth.slok.dev/v1 PrometheusServiceLevel) is not read yet",
                     Some("the plain Sloth spec: `version: \"prometheus/v1\"` with `service` and `slos`"),
-                )));
+                ));
             }
             ("openslo/v1alpha", _) => {
-                return Err(Box::new(doc.error(
+                return Err(doc.error(
                     "unknown-format",
                     "apiVersion",
                     "OpenSLO v1alpha is not supported",
                     Some("apiVersion: openslo/v1"),
-                )));
+                ));
             }
             _ => {
                 let (field, what) = if !api.is_empty() {
@@ -93,11 +93,12 @@ impl Format {
                 } else {
                     ("", "this document says neither `apiVersion` nor `version`, so its format is unknown".into())
                 };
-                return Err(Box::new(doc.error("unknown-format", field, what, Some(DETECT_HINT))));
+                return Err(doc.error("unknown-format", field, what, Some(DETECT_HINT)));
             }
         };
         let kind_ok = match format {
-            Format::Reliably => kind == "Objective",
+            // Reliably's own docs spell it both `Objective` and `objective`.
+            Format::Reliably => kind.eq_ignore_ascii_case("Objective"),
             Format::Pyrra => kind == "ServiceLevelObjective",
             Format::OpenSlo => openslo::KINDS.contains(&kind.as_str()),
             Format::Sloop => kind.is_empty() || kind == "Service",
@@ -110,12 +111,12 @@ impl Format {
                 Format::OpenSlo => openslo::KINDS.join(", "),
                 _ => "Service (or no kind)".to_string(),
             };
-            return Err(Box::new(doc.error(
+            return Err(doc.error(
                 "unknown-kind",
                 "kind",
                 format!("kind `{kind}` is not a {} kind", format.as_str()),
                 Some(&valid),
-            )));
+            ));
         }
         Ok(format)
     }
@@ -256,11 +257,6 @@ impl Collector {
         self.diagnostics.push(d);
     }
 
-    /// Records a boxed diagnostic.
-    pub fn push_boxed(&mut self, d: Box<Diagnostic>) {
-        self.diagnostics.push(*d);
-    }
-
     /// Records each diagnostic.
     pub fn extend(&mut self, ds: impl IntoIterator<Item = Diagnostic>) {
         self.diagnostics.extend(ds);
@@ -299,7 +295,7 @@ pub fn load(files: &[SourceFile]) -> Result<Loaded, Error> {
         for doc in docs {
             match Format::detect(&doc) {
                 Ok(f) => by_format.iter_mut().find(|(g, _)| *g == f).map(|(_, v)| v.push(doc)).unwrap_or(()),
-                Err(e) => out.push_boxed(e),
+                Err(e) => out.push(e),
             }
         }
     }

@@ -42,7 +42,7 @@ pub(crate) fn read(docs: &[Document<'_>], out: &mut Collector) {
                     d.message = format!("`{key}` has an unexpected shape");
                     d.hint = Some((*hint).to_string());
                 }
-                out.push_boxed(d)
+                out.push(d)
             }
         }
     }
@@ -103,7 +103,7 @@ fn read_file(doc: &Document<'_>, file: &SloopFile, out: &mut Collector) {
                     },
                 ),
                 (field::BUCKETS, p("latency.buckets")),
-                (field::INDICATOR, indicator_key(slo).map(|k| p(k)).unwrap_or_else(|| path.clone())),
+                (field::INDICATOR, indicator_key(slo).map(p).unwrap_or_else(|| path.clone())),
                 (field::TRAFFIC, p("traffic")),
                 (field::ALERTING, p("alerting")),
             ];
@@ -273,32 +273,9 @@ fn budgeting(doc: &Document<'_>, path: &str, spec: &BudgetingSpec) -> Result<Bud
     }
 }
 
-/// `100/s`, `6000/min`, `2M/day`, `5k/h` or a number of events per second.
+/// Declared traffic, via [`check::traffic_rate`].
 fn traffic(doc: &Document<'_>, path: &str, raw: &NumOrStr) -> Result<f64, Diagnostic> {
-    const HINT: &str = "events per second as a number, or with a unit: 100/s, 6000/min, 50k/h, 2M/day";
-    let bad = |why: String| doc.error("invalid-traffic", path, why, Some(HINT));
-    let text = raw.text();
-    let (num, per) = text.split_once('/').unwrap_or((text.as_str(), "s"));
-    let num = num.trim();
-    let (digits, mult) = match num.chars().last() {
-        Some('k' | 'K') => (&num[..num.len() - 1], 1e3),
-        Some('M') => (&num[..num.len() - 1], 1e6),
-        Some('G' | 'B') => (&num[..num.len() - 1], 1e9),
-        _ => (num, 1.0),
-    };
-    let n: f64 = digits.trim().parse().map_err(|_| bad(format!("`{text}` is not a rate")))?;
-    let secs = match per.trim() {
-        "s" | "sec" | "second" => 1.0,
-        "m" | "min" | "minute" => 60.0,
-        "h" | "hour" => 3600.0,
-        "d" | "day" => 86400.0,
-        other => return Err(bad(format!("unknown unit `/{other}`"))),
-    };
-    let rate = n * mult / secs;
-    if !(rate.is_finite() && rate > 0.0) {
-        return Err(bad(format!("traffic `{text}` must be positive")));
-    }
-    Ok(rate)
+    check::traffic_rate(&raw.text()).map_err(|why| doc.error("invalid-traffic", path, why, Some(check::TRAFFIC_HINT)))
 }
 
 fn indicator(doc: &Document<'_>, path: &str, slo: &SloSpec, provider: &ProviderRef) -> Result<Indicator, Diagnostic> {

@@ -254,7 +254,8 @@ pub enum AlertingSpec {
     /// `false` turns alerting off; `true` is the default policy.
     Switch(bool),
     /// A policy.
-    Policy(AlertPolicySpec),
+    // Boxed: it is much larger than the switch.
+    Policy(Box<AlertPolicySpec>),
 }
 
 /// An alerting policy.

@@ -197,7 +197,7 @@ fn alerting(p: &AlertPolicy) -> Option<AlertingSpec> {
             Vec::new()
         },
     };
-    (spec != AlertPolicySpec::default()).then_some(AlertingSpec::Policy(spec))
+    (spec != AlertPolicySpec::default()).then(|| AlertingSpec::Policy(Box::new(spec)))
 }
 
 /// A budget share as a percentage, printed without float noise (0.02 → 2).

@@ -1,0 +1,174 @@
+//! The command line, as clap types. Help texts here are the user manual's
+//! first page, so they teach: each command says what it is for and shows an
+//! example.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// SLOs as code: validate, explain and convert service level objectives.
+///
+/// sloop reads its own format (apiVersion: sloop/v1) and Reliably, OpenSLO v1,
+/// Sloth (prometheus/v1) and Pyrra manifests, detecting the format of each file.
+#[derive(Debug, Parser)]
+#[command(name = "sloop", version, propagate_version = true, max_term_width = 100)]
+#[command(after_help = "Examples:\n  sloop validate slos/\n  sloop explain examples/sloop/myservice-latency.yaml\n  \
+                        sloop budget --target 99.9 --window 30d\n  sloop convert sloth.yaml --to openslo")]
+pub(crate) struct Cli {
+    /// When to colour the output: auto (a terminal without NO_COLOR), always or never.
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
+    pub(crate) color: ColorChoice,
+
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// Check manifests: errors point at file:line:column and say what would be valid.
+    ///
+    /// Exits 0 when every manifest is valid (warnings allowed, unless --deny-warnings),
+    /// 1 when one is not, 2 when a file cannot be read. Directories are searched
+    /// for *.yaml and *.yml files.
+    #[command(after_help = "Examples:\n  sloop validate slo.yaml\n  sloop validate slos/ -o json")]
+    Validate(ValidateArgs),
+
+    /// Say what each SLO means: the sentence, the budget and the alert table.
+    #[command(after_help = "Example:\n  sloop explain examples/sloop/myservice-latency.yaml")]
+    Explain(ExplainArgs),
+
+    /// Compute an error budget and its alert thresholds without a manifest.
+    #[command(after_help = "Examples:\n  sloop budget --target 99.9 --window 30d\n  \
+                            sloop budget --target 90 --window 28d --traffic 100/s")]
+    Budget(BudgetArgs),
+
+    /// Convert manifests to another format, listing exactly what cannot be carried over.
+    #[command(after_help = "Examples:\n  sloop convert examples/sloth/getting-started.yml --to openslo\n  \
+                            sloop convert reliably.yaml --to sloop -o sloop.yaml")]
+    Convert(ConvertArgs),
+
+    /// Print the JSON Schema of sloop's manifest format (for editor completion).
+    Schema,
+
+    /// Print a shell completion script.
+    #[command(after_help = "Example:\n  sloop completions bash > /etc/bash_completion.d/sloop")]
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+
+    /// Write man pages (sloop.1 and one per command) into a directory.
+    Man {
+        /// Where to write them.
+        #[arg(default_value = "man")]
+        dir: PathBuf,
+    },
+}
+
+/// Machine-readable or human output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum OutputFormat {
+    /// Tables and sentences for people.
+    Human,
+    /// JSON, for scripts.
+    Json,
+    /// YAML, for scripts.
+    Yaml,
+}
+
+/// Colour choice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum ColorChoice {
+    /// Colour when stdout is a terminal and NO_COLOR is unset.
+    Auto,
+    /// Always colour.
+    Always,
+    /// Never colour.
+    Never,
+}
+
+/// Arguments of `validate`.
+#[derive(Debug, Args)]
+pub(crate) struct ValidateArgs {
+    /// Manifest files or directories.
+    #[arg(required = true, value_name = "FILE|DIR")]
+    pub(crate) paths: Vec<PathBuf>,
+    /// Output format.
+    #[arg(short, long, value_enum, default_value_t = OutputFormat::Human)]
+    pub(crate) output: OutputFormat,
+    /// Treat warnings (lints) as errors.
+    #[arg(long)]
+    pub(crate) deny_warnings: bool,
+}
+
+/// Arguments of `explain`.
+#[derive(Debug, Args)]
+pub(crate) struct ExplainArgs {
+    /// Manifest files or directories.
+    #[arg(required = true, value_name = "FILE|DIR")]
+    pub(crate) paths: Vec<PathBuf>,
+    /// Output format.
+    #[arg(short, long, value_enum, default_value_t = OutputFormat::Human)]
+    pub(crate) output: OutputFormat,
+}
+
+/// Arguments of `budget`.
+#[derive(Debug, Args)]
+pub(crate) struct BudgetArgs {
+    /// The target in percent: 99.9 or 99.9%.
+    #[arg(short, long)]
+    pub(crate) target: String,
+    /// The SLO window: 30d, 28d, 7d, PT1H...
+    #[arg(short, long, default_value = "30d")]
+    pub(crate) window: String,
+    /// Expected traffic, to give the budget in events: 100/s, 6000/min, 2M/day.
+    #[arg(long)]
+    pub(crate) traffic: Option<String>,
+    /// Output format.
+    #[arg(short, long, value_enum, default_value_t = OutputFormat::Human)]
+    pub(crate) output: OutputFormat,
+}
+
+/// Arguments of `convert`.
+#[derive(Debug, Args)]
+pub(crate) struct ConvertArgs {
+    /// Manifest files or directories.
+    #[arg(required = true, value_name = "FILE|DIR")]
+    pub(crate) paths: Vec<PathBuf>,
+    /// The format to write.
+    #[arg(long, value_enum)]
+    pub(crate) to: TargetFormat,
+    /// Write to this file instead of standard output.
+    #[arg(short, long, value_name = "FILE")]
+    pub(crate) output: Option<PathBuf>,
+    /// Fail (exit 1) when anything would be lost, instead of warning.
+    #[arg(long)]
+    pub(crate) strict: bool,
+}
+
+/// Formats `convert` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum TargetFormat {
+    /// sloop's own format.
+    Sloop,
+    /// OpenSLO v1.
+    Openslo,
+    /// Reliably reliably.com/v1 Objective.
+    Reliably,
+    /// Sloth prometheus/v1.
+    Sloth,
+}
+
+impl TargetFormat {
+    /// The core's format.
+    pub(crate) fn format(self) -> sloop_core::spec::Format {
+        use sloop_core::spec::Format;
+        match self {
+            TargetFormat::Sloop => Format::Sloop,
+            TargetFormat::Openslo => Format::OpenSlo,
+            TargetFormat::Reliably => Format::Reliably,
+            TargetFormat::Sloth => Format::Sloth,
+        }
+    }
+}
