@@ -91,6 +91,10 @@ impl Diagnostic {
         let indent: String = src.chars().take(col).map(|c| if c == '\t' { '\t' } else { ' ' }).collect();
         let carets = "^".repeat(self.len.max(1));
         match &self.hint {
+            // A long underline pushes the hint off screen: give it its own line.
+            Some(h) if indent.len() + carets.len() > 60 => {
+                out.push_str(&format!("{pad} | {indent}{carets}\n{pad} = expected {h}\n"))
+            }
             Some(h) => out.push_str(&format!("{pad} | {indent}{carets} expected {h}\n")),
             None => out.push_str(&format!("{pad} | {indent}{carets}\n")),
         }

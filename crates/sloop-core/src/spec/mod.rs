@@ -317,6 +317,14 @@ pub fn load(files: &[SourceFile]) -> Result<Loaded, Error> {
     Ok(Loaded { manifest: out.manifest, origins: out.origins, warnings: out.diagnostics })
 }
 
+/// Serialises one document the way every writer does: queries stay on one
+/// line (no folded `>-` scalars), as people write them.
+pub(crate) fn to_yaml<T: Serialize>(value: &T) -> Result<String, serde_saphyr::SerializeError> {
+    let mut options = serde_saphyr::SerializerOptions::default();
+    options.prefer_block_scalars = false;
+    serde_saphyr::to_string_with_options(value, options)
+}
+
 /// Formats sloop can write.
 pub const WRITABLE: [Format; 4] = [Format::Sloop, Format::OpenSlo, Format::Reliably, Format::Sloth];
 

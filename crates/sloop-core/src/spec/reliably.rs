@@ -369,11 +369,8 @@ pub(crate) fn write(m: &Manifest) -> Written {
     let docs: Vec<ObjectiveDoc<OutMetadata>> =
         m.objectives.iter().filter_map(|o| write_one(o, &mut taken, &mut losses)).collect();
     service_losses(m, &mut losses);
-    // Queries stay on one line, as Reliably users write them.
-    let mut options = serde_saphyr::SerializerOptions::default();
-    options.prefer_block_scalars = false;
-    let text = match serde_saphyr::to_string_multiple_with_options(&docs, options) {
-        Ok(t) => t,
+    let text = match docs.iter().map(crate::spec::to_yaml).collect::<Result<Vec<_>, _>>() {
+        Ok(t) => t.join("---\n"),
         Err(e) => {
             losses.push(Loss {
                 objective: String::new(),

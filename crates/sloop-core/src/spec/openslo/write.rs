@@ -32,7 +32,7 @@ struct Out {
 
 impl Out {
     fn doc<T: Serialize>(&mut self, value: &T, owner: &str, what: &str) {
-        match serde_saphyr::to_string(value) {
+        match crate::spec::to_yaml(value) {
             Ok(y) => self.docs.push(y),
             Err(e) => self.losses.push(Loss {
                 objective: owner.to_string(),

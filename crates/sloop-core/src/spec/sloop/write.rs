@@ -34,7 +34,7 @@ pub(crate) fn write(m: &Manifest) -> Written {
             provider: (default_provider != ProviderRef::prometheus()).then(|| provider_spec(&default_provider)),
             slos: objectives.iter().map(|o| slo(o, &service.labels, &default_provider)).collect(),
         };
-        docs.push(serde_saphyr::to_string(&file).unwrap_or_default());
+        docs.push(crate::spec::to_yaml(&file).unwrap_or_default());
     }
     Written { text: docs.join("---\n"), losses: Vec::new() }
 }

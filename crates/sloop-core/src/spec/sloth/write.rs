@@ -53,7 +53,7 @@ pub(crate) fn write(m: &Manifest) -> Result<Written, Error> {
     }
     let mut texts = Vec::new();
     for spec in &docs {
-        let text = serde_saphyr::to_string(spec).map_err(|e| Error::Unwritable {
+        let text = crate::spec::to_yaml(spec).map_err(|e| Error::Unwritable {
             format: Format::Sloth,
             reason: format!("YAML serialisation failed: {e}"),
         })?;
