@@ -55,6 +55,15 @@ fn selector_of(o: &Objective) -> &SelectorIndicator {
     }
 }
 
+/// The ratio of an objective: a plain ratio (a selector of queries only) or a selector's.
+fn ratio_of(o: &Objective) -> RatioIndicator {
+    match &o.indicator {
+        Indicator::Ratio(r) => r.clone(),
+        Indicator::Selector(SelectorIndicator { ratio: Some(r), .. }) => r.clone(),
+        other => panic!("no ratio: {other:?}"),
+    }
+}
+
 #[test]
 fn origin_story_reads() {
     let loaded = load(&[example("origin-story.yaml")]);
@@ -76,13 +85,11 @@ fn origin_story_reads() {
     let numerator = format!("({HITS} / {ERRORS})");
     assert_eq!(
         o.indicator,
-        Indicator::Selector(SelectorIndicator {
-            labels: Labels::new(),
-            ratio: Some(RatioIndicator {
-                provider: ProviderRef::datadog(),
-                events: EventQuery::Good(numerator),
-                total: HITS.into(),
-            }),
+        // Only queries in the selector: a plain Datadog ratio.
+        Indicator::Ratio(RatioIndicator {
+            provider: ProviderRef::datadog(),
+            events: EventQuery::Good(numerator),
+            total: HITS.into(),
         })
     );
     assert_eq!(o.indicator.provider(), Some(&ProviderRef::datadog()));
@@ -132,7 +139,7 @@ fn frontend_reads_with_an_iso_window() {
     assert_eq!(o.display_name.as_deref(), Some("99% of frontend responses over last 5 minutes are 2xx"));
     assert_eq!(o.service, "my-frontend-service");
     assert_eq!(o.window, TimeWindow::rolling(Duration::from_mins(5)));
-    let ratio = selector_of(o).ratio.as_ref().unwrap();
+    let ratio = &ratio_of(o);
     assert_eq!(ratio.events, EventQuery::Good(format!("({HITS} - {ERRORS})")));
     assert_eq!(ratio.total, HITS);
     // No standard pair fits a 5-minute window: all four are dropped, each with a warning.
@@ -431,13 +438,10 @@ fn a_plain_ratio_converts_without_loss() {
     assert_eq!((b.target, &b.window, &b.alerting), (o.target, &o.window, &o.alerting));
     assert_eq!(
         b.indicator,
-        Indicator::Selector(SelectorIndicator {
-            labels: Labels::new(),
-            ratio: Some(RatioIndicator {
-                provider: ProviderRef::datadog(),
-                events: EventQuery::Good(good.into()),
-                total: q.into()
-            }),
+        Indicator::Ratio(RatioIndicator {
+            provider: ProviderRef::datadog(),
+            events: EventQuery::Good(good.into()),
+            total: q.into()
         })
     );
     assert!(written.text.contains("  window: 672h0m0s\n"), "{}", written.text);
@@ -456,7 +460,7 @@ fn bad_events_become_total_minus_bad_and_bare_selectors_get_a_window() {
     );
     let written = write(&manifest(vec![o]));
     assert_eq!(fields(&written.losses), [("web/errors", field::BAD)]);
-    let r = selector_of(&read_back(&written.text).objectives[0]).ratio.clone().unwrap();
+    let r = ratio_of(&read_back(&written.text).objectives[0]);
     assert_eq!(r.provider, ProviderRef::prometheus());
     assert_eq!(r.total, "sum(rate(http_requests_total[{{.window}}]))");
     assert_eq!(
@@ -488,10 +492,10 @@ fn latency_on_prometheus_becomes_a_bucket_ratio() {
     assert!(written.losses[0].reason.contains("declared buckets are dropped"));
     let back = read_back(&written.text);
     let good = "sum(rate(http_request_duration_seconds_bucket{job=\"api\",le=\"0.3\"}[{{.window}}]))";
-    let r0 = selector_of(&back.objectives[0]).ratio.clone().unwrap();
+    let r0 = ratio_of(&back.objectives[0]);
     assert_eq!(r0.events, EventQuery::Good(good.into()));
     assert_eq!(r0.total, "sum(rate(http_request_duration_seconds_count{job=\"api\"}[{{.window}}]))");
-    let r1 = selector_of(&back.objectives[1]).ratio.clone().unwrap();
+    let r1 = ratio_of(&back.objectives[1]);
     assert_eq!(r1.total, "sum(rate(http_request_duration_seconds_bucket{job=\"api\",le=\"+Inf\"}[{{.window}}]))");
 }
 
@@ -614,7 +618,7 @@ fn only_compound_operands_of_total_minus_bad_are_parenthesised() {
         ),
     );
     let back = read_back(&write(&manifest(vec![dd, prom])).text);
-    let good = |i: usize| selector_of(&back.objectives[i]).ratio.clone().unwrap().events;
+    let good = |i: usize| ratio_of(&back.objectives[i]).events;
     assert_eq!(
         good(0),
         EventQuery::Good("(sum:a{x:y}.as_count() + sum:b{x:y}.as_count()) - sum:e{path:/a-b}.as_count()".into())

@@ -252,6 +252,11 @@ impl Collector {
         self.manifest.objectives.push(objective);
     }
 
+    /// The labels of a service added so far, if it has been added.
+    pub fn service_labels(&self, name: &str) -> Option<&crate::model::Labels> {
+        self.manifest.services.iter().find(|s| s.name == name).map(|s| &s.labels)
+    }
+
     /// Records an error or warning.
     pub fn push(&mut self, d: Diagnostic) {
         self.diagnostics.push(d);
@@ -365,13 +370,22 @@ impl fmt::Display for Loss {
 /// all (e.g. a Datadog SLO to Sloth) are skipped and listed as losses; an
 /// error is returned only when nothing at all could be written.
 pub fn write(manifest: &Manifest, format: Format) -> Result<Written, Error> {
-    match format {
-        Format::Sloop => Ok(sloop::write(manifest)),
-        Format::OpenSlo => Ok(openslo::write(manifest)),
-        Format::Reliably => Ok(reliably::write(manifest)),
-        Format::Sloth => sloth::write(manifest),
+    let written = match format {
+        Format::Sloop => sloop::write(manifest),
+        Format::OpenSlo => openslo::write(manifest),
+        Format::Reliably => reliably::write(manifest),
+        Format::Sloth => sloth::write(manifest)?,
         Format::Pyrra => {
-            Err(Error::Unwritable { format, reason: "sloop reads Pyrra manifests but does not write them".into() })
+            return Err(Error::Unwritable {
+                format,
+                reason: "sloop reads Pyrra manifests but does not write them".into(),
+            });
         }
+    };
+    if written.text.trim().is_empty() {
+        let why: Vec<String> = written.losses.iter().map(Loss::to_string).collect();
+        let reason = if why.is_empty() { "there is nothing to write".to_string() } else { why.join("; ") };
+        return Err(Error::Unwritable { format, reason: format!("no objective can be expressed: {reason}") });
     }
+    Ok(written)
 }

@@ -26,7 +26,7 @@
 //! | `metadata.labels.service`        | `service`                                               |
 //! | other `metadata.labels`          | `labels`                                                |
 //! | `metadata.relatedTo`             | ignored, with a warning                                 |
-//! | `spec.indicatorSelector`         | [`Indicator::Selector`]: its plain labels               |
+//! | `spec.indicatorSelector`         | [`Indicator::Selector`]: its plain labels (only queries: [`Indicator::Ratio`]) |
 //! | `datadog_numerator_query`, `datadog_denominator_query` | the selector's Datadog ratio: good events, all events |
 //! | `prometheus_numerator_query`, `prometheus_denominator_query` | the same in PromQL (a sloop extension, not Reliably's) |
 //! | `spec.objectivePercent`          | `target` (percent)                                      |
@@ -267,7 +267,12 @@ fn read_one(doc: &Document<'_>, out: &mut Collector) {
         service,
         description: None,
         labels,
-        indicator: Indicator::Selector(indicator),
+        // A selector of queries only is just a ratio of those queries: with no
+        // labels left it would select every pushed indicator.
+        indicator: match indicator {
+            SelectorIndicator { labels, ratio: Some(r) } if labels.is_empty() => Indicator::Ratio(r),
+            s => Indicator::Selector(s),
+        },
         target,
         window,
         budgeting: BudgetingMethod::Occurrences,

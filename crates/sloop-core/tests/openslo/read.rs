@@ -14,7 +14,10 @@ fn ratio_with_referenced_sli_and_data_source() {
             labels: labels(&[("team", "payments")]),
         }]
     );
-    assert_eq!(l.manifest.objectives, vec![checkout_objective()]);
+    // The objective carries its service's labels, then its own.
+    let mut expected = checkout_objective();
+    expected.labels.insert("team".into(), "payments".into());
+    assert_eq!(l.manifest.objectives, vec![expected]);
     assert!(l.warnings.is_empty(), "{:?}", l.warnings);
     // The SLO document starts at line 43; its queries live in the SLI
     // document, so the origin points at `indicatorRef`.

@@ -136,7 +136,7 @@ fn model_round_trips_through_openslo() {
         events: EventQuery::Bad("sum:errors{a:b}.as_count()".into()),
         total: "sum:hits{a:b}.as_count()".into(),
     });
-    let m = Manifest {
+    let mut m = Manifest {
         services: vec![
             Service {
                 name: "a".into(),
@@ -166,6 +166,12 @@ fn model_round_trips_through_openslo() {
             slo("custom", "b", TimeWindow::rolling(Duration::from_hours(36)), BudgetingMethod::Occurrences),
         ],
     };
+    // Objectives carry their service's labels, as every reader makes them.
+    for o in &mut m.objectives {
+        if o.service == "a" {
+            o.labels.insert("x".into(), "y".into());
+        }
+    }
     let written = spec::write(&m, Format::OpenSlo).unwrap();
     assert_eq!(written.losses, vec![]);
     let back = load_one("written.yaml", &written.text);

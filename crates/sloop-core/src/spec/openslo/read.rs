@@ -334,12 +334,15 @@ fn slo(
             // objectives() refuses a threshold metric without op and value.
             (Source::Threshold { .. }, None) => continue,
         };
+        // As in every format, an objective's labels are its service's, then its own.
+        let mut all_labels = out.service_labels(&service).cloned().unwrap_or_default();
+        all_labels.extend(labels(&o.metadata.labels));
         let objective = Objective {
             name: part.name,
             display_name: o.metadata.display_name.clone(),
             service: service.clone(),
             description: spec.description.clone(),
-            labels: labels(&o.metadata.labels),
+            labels: all_labels,
             indicator,
             target: part.target,
             window: window.clone(),
