@@ -26,9 +26,9 @@ pub struct Duration {
     secs: u64,
 }
 
-/// Why a duration could not be read. The message names what would be valid.
+/// Why a duration could not be read; displayed with the spellings that work.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{reason}")]
+#[error("{reason}; expected {DURATION_HINT}")]
 pub struct DurationError {
     /// What is wrong, in words.
     pub reason: String,
@@ -76,7 +76,7 @@ impl Duration {
     pub fn parse(input: &str) -> Result<Self, DurationError> {
         let s = input.trim();
         if s.is_empty() {
-            return Err(err(format!("empty duration; expected {DURATION_HINT}")));
+            return Err(err("empty duration".to_string()));
         }
         let d = if s.starts_with('P') || s.starts_with('p') { parse_iso8601(s)? } else { parse_compact(s)? };
         if d.is_zero() {
@@ -165,7 +165,7 @@ fn err(reason: String) -> DurationError {
 
 /// `1h30m`, `30d`, `1.5h`, `300ms`, `1h0m0s`: a sequence of number+unit.
 fn parse_compact(s: &str) -> Result<Duration, DurationError> {
-    let bad = |why: &str| err(format!("`{s}` is not a duration: {why}; expected {DURATION_HINT}"));
+    let bad = |why: &str| err(format!("`{s}` is not a duration: {why}"));
     let mut millis: u128 = 0;
     let mut rest = s;
     while !rest.is_empty() {
@@ -228,8 +228,7 @@ fn decimal_times(num: &str, unit: u128) -> Option<u128> {
 
 /// ISO 8601 durations through jiff, with days taken as 24 hours.
 fn parse_iso8601(s: &str) -> Result<Duration, DurationError> {
-    let span: jiff::Span =
-        s.parse().map_err(|e| err(format!("`{s}` is not an ISO 8601 duration ({e}); expected {DURATION_HINT}")))?;
+    let span: jiff::Span = s.parse().map_err(|e| err(format!("`{s}` is not an ISO 8601 duration ({e})")))?;
     if span.get_years() != 0 || span.get_months() != 0 {
         return Err(err(format!(
             "`{s}` uses years or months, which have no fixed length; use days (P30D) or a calendar window"

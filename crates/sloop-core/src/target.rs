@@ -17,12 +17,14 @@ pub struct Target {
     scale: u32,
 }
 
-/// Why a target was refused. `reason` says what would be valid.
+/// Why a target was refused: what is wrong, and what would be valid.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{reason}")]
+#[error("{reason}; expected {hint}")]
 pub struct TargetError {
     /// What is wrong, in words.
     pub reason: String,
+    /// What a valid value looks like.
+    pub hint: &'static str,
 }
 
 /// What a valid target looks like, for error messages.
@@ -39,7 +41,7 @@ impl Target {
         let s = input.trim();
         let s = s.strip_suffix('%').unwrap_or(s).trim_end();
         let (units, scale) = parse_decimal(s)
-            .ok_or_else(|| TargetError { reason: format!("`{input}` is not a number; expected {TARGET_HINT}") })?;
+            .ok_or_else(|| TargetError { reason: format!("`{input}` is not a number"), hint: TARGET_HINT })?;
         // percent → fraction: two more decimal places.
         Self::checked(units, scale + 2, input, TARGET_HINT)
     }
@@ -47,7 +49,7 @@ impl Target {
     /// Reads a fraction of one: `0.999`, as OpenSLO and Pyrra's ratio forms write it.
     pub fn from_fraction_str(input: &str) -> Result<Self, TargetError> {
         let (units, scale) = parse_decimal(input.trim())
-            .ok_or_else(|| TargetError { reason: format!("`{input}` is not a number; expected {FRACTION_HINT}") })?;
+            .ok_or_else(|| TargetError { reason: format!("`{input}` is not a number"), hint: FRACTION_HINT })?;
         Self::checked(units, scale, input, FRACTION_HINT)
     }
 
@@ -55,21 +57,22 @@ impl Target {
     /// with the shortest representation that round-trips, so `99.9` stays `99.9`.
     pub fn from_percent_f64(p: f64) -> Result<Self, TargetError> {
         if !p.is_finite() {
-            return Err(TargetError { reason: format!("`{p}` is not a number; expected {TARGET_HINT}") });
+            return Err(TargetError { reason: format!("`{p}` is not a number"), hint: TARGET_HINT });
         }
         Self::from_percent_str(&format!("{p}"))
     }
 
-    fn checked(units: u64, scale: u32, input: &str, hint: &str) -> Result<Self, TargetError> {
+    fn checked(units: u64, scale: u32, input: &str, hint: &'static str) -> Result<Self, TargetError> {
         let (units, scale) = normalize(units, scale);
         if scale > MAX_SCALE {
             return Err(TargetError {
                 reason: format!("`{input}` has too many decimal places (at most 13 after the percent's point)"),
+                hint,
             });
         }
         let one = 10u64.pow(scale);
         if units == 0 {
-            return Err(TargetError { reason: format!("target `{input}` must be above 0; expected {hint}") });
+            return Err(TargetError { reason: format!("target `{input}` must be above 0"), hint });
         }
         if units >= one {
             let why = if units == one {
@@ -77,7 +80,7 @@ impl Target {
             } else {
                 "a target cannot exceed 100%"
             };
-            return Err(TargetError { reason: format!("target `{input}`: {why}; expected {hint}") });
+            return Err(TargetError { reason: format!("target `{input}`: {why}"), hint });
         }
         Ok(Self { units, scale })
     }
@@ -204,10 +207,9 @@ mod tests {
         assert!(Target::from_percent_str("150").unwrap_err().reason.contains("exceed"));
         assert!(Target::from_percent_str("abc").is_err());
         assert!(Target::from_percent_f64(f64::NAN).is_err());
-        let e = Target::from_fraction_str("1").unwrap_err().reason;
-        assert!(
-            e.contains("no error budget") && e.ends_with("expected a fraction above 0 and below 1, such as 0.999"),
-            "{e}"
-        );
+        let e = Target::from_fraction_str("1").unwrap_err();
+        assert!(e.reason.contains("no error budget"), "{e}");
+        assert_eq!(e.hint, FRACTION_HINT);
+        assert!(e.to_string().ends_with("; expected a fraction above 0 and below 1, such as 0.999"), "{e}");
     }
 }

@@ -187,3 +187,24 @@ fn completions_man_and_schema() {
     assert_eq!(v["title"], "sloop manifest");
     sloop().args(["validate", "--help"]).assert().success().stdout(predicate::str::contains("file:line:column"));
 }
+
+#[test]
+fn yaml_output_and_no_color() {
+    let out = sloop()
+        .args(["--color", "auto", "explain", "examples/sloop/checkout.yaml", "-o", "yaml"])
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.starts_with("- id: checkout/availability\n"), "{text}");
+    assert!(text.contains("full_outage_secs: 2419.2"), "{text}");
+    assert!(!text.contains('\u{1b}'));
+    // NO_COLOR keeps human output plain even where colour is allowed.
+    sloop()
+        .args(["explain", "examples/sloop/checkout.yaml"])
+        .env("NO_COLOR", "1")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("\u{1b}[").not());
+}

@@ -12,7 +12,7 @@ use crate::duration::{DURATION_HINT, Duration};
 use crate::model::{ProviderKind, TimeWindow};
 use crate::source::Document;
 use crate::spec::Collector;
-use crate::target::{TARGET_HINT, Target};
+use crate::target::Target;
 
 /// A YAML scalar that may be written as a number or a string
 /// (`target: 99.9` or `target: "99.9%"`).
@@ -43,13 +43,12 @@ impl NumOrStr {
 
 /// A target written in percent (`99.9`, `"99.9%"`).
 pub fn target_percent(doc: &Document<'_>, path: &str, raw: &NumOrStr) -> Result<Target, Diagnostic> {
-    Target::from_percent_str(&raw.text()).map_err(|e| doc.error("invalid-target", path, e.reason, Some(TARGET_HINT)))
+    Target::from_percent_str(&raw.text()).map_err(|e| doc.error("invalid-target", path, e.reason, Some(e.hint)))
 }
 
 /// A target written as a fraction of one (`0.999`), as OpenSLO does.
 pub fn target_fraction(doc: &Document<'_>, path: &str, raw: &NumOrStr) -> Result<Target, Diagnostic> {
-    Target::from_fraction_str(&raw.text())
-        .map_err(|e| doc.error("invalid-target", path, e.reason, Some("a fraction above 0 and below 1, such as 0.999")))
+    Target::from_fraction_str(&raw.text()).map_err(|e| doc.error("invalid-target", path, e.reason, Some(e.hint)))
 }
 
 /// A fixed duration in any dialect (`30d`, `1h0m0s`, `PT5M`).
