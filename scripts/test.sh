@@ -12,6 +12,8 @@ say() { printf '\n==> %s\n' "$*"; }
 # (real Prometheus, PostgreSQL, Chromium) add theirs here.
 NEEDED=(
   "git:git"
+  "promtool:prometheus"
+  "prometheus:prometheus"
 )
 
 install_missing() {

@@ -48,6 +48,10 @@ pub(crate) enum Command {
                             sloop convert reliably.yaml --to sloop -o sloop.yaml")]
     Convert(ConvertArgs),
 
+    /// Generate rules that let a monitoring system evaluate the SLOs itself.
+    #[command(subcommand)]
+    Generate(GenerateCommand),
+
     /// Print the JSON Schema of sloop's manifest format (for editor completion).
     Schema,
 
@@ -171,4 +175,96 @@ impl TargetFormat {
             TargetFormat::Sloth => Format::Sloth,
         }
     }
+}
+
+/// What `generate` writes.
+#[derive(Debug, Subcommand)]
+pub(crate) enum GenerateCommand {
+    /// Prometheus recording and alerting rules (Prometheus, Thanos, Mimir, VictoriaMetrics).
+    ///
+    /// Per SLO: exact SLI ratios over 5m to the SLO window, multi-window multi-burn-rate page and
+    /// ticket alerts, a data-absent alert, and metadata (objective, budget left, burn rates).
+    /// Long windows are summed from two small recorded series, so they read from history:
+    /// backfill it with --backfill-plan after the first deployment.
+    #[command(
+        after_help = "Examples:\n  sloop generate prometheus slos/ -o rules.yaml && promtool check rules rules.yaml\n  \
+                            sloop generate prometheus slo.yaml --target kubernetes --split k8s/\n  \
+                            sloop generate prometheus slo.yaml --backfill-plan --prometheus http://127.0.0.1:9090"
+    )]
+    Prometheus(GeneratePrometheusArgs),
+}
+
+/// Arguments of `generate prometheus`.
+#[derive(Debug, Args)]
+pub(crate) struct GeneratePrometheusArgs {
+    /// Manifest files or directories.
+    #[arg(required = true, value_name = "FILE|DIR")]
+    pub(crate) paths: Vec<PathBuf>,
+    /// Write the rules to this file instead of standard output.
+    #[arg(short, long, value_name = "FILE", conflicts_with = "split")]
+    pub(crate) output: Option<PathBuf>,
+    /// The file format: a Prometheus rule file, a Mimir/Cortex ruler namespace, or a
+    /// Kubernetes PrometheusRule.
+    #[arg(long, value_enum, default_value_t = RulesTarget::Prometheus)]
+    pub(crate) target: RulesTarget,
+    /// Write one file per SLO into this directory.
+    #[arg(long, value_name = "DIR")]
+    pub(crate) split: Option<PathBuf>,
+    /// Metric and label names: sloop's, or Sloth's (so Sloth's Grafana dashboards work unchanged).
+    #[arg(long, value_enum, default_value_t = NamingArg::Sloop)]
+    pub(crate) naming: NamingArg,
+    /// The query language: PromQL, or VictoriaMetrics' MetricsQL (relaxed parsing).
+    #[arg(long, value_enum, default_value_t = DialectArg::Promql)]
+    pub(crate) dialect: DialectArg,
+    /// The Mimir namespace, or the PrometheusRule's metadata.name.
+    #[arg(long, default_value = "sloop")]
+    pub(crate) name: String,
+    /// The PrometheusRule's metadata.namespace.
+    #[arg(long)]
+    pub(crate) namespace: Option<String>,
+    /// Print (or, with --prometheus, run) the promtool steps that backfill the history long
+    /// windows read, instead of the rules.
+    #[arg(long)]
+    pub(crate) backfill_plan: bool,
+    /// The Prometheus that holds the raw series, for --backfill-plan.
+    #[arg(long, value_name = "URL", requires = "backfill_plan")]
+    pub(crate) prometheus: Option<String>,
+    /// Where --backfill-plan writes the rule file promtool evaluates.
+    #[arg(long, value_name = "FILE", default_value = "sloop-backfill.rules.yaml")]
+    pub(crate) backfill_rules: PathBuf,
+    /// Where --backfill-plan writes the TSDB blocks.
+    #[arg(long, value_name = "DIR", default_value = "sloop-backfill-blocks")]
+    pub(crate) backfill_dir: PathBuf,
+    /// Backfill up to this time (unix seconds; default: now).
+    #[arg(long, value_name = "UNIX_SECONDS")]
+    pub(crate) backfill_end: Option<i64>,
+}
+
+/// Rule file formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum RulesTarget {
+    /// A Prometheus rule file (also Thanos Ruler and vmalert).
+    Prometheus,
+    /// A Mimir or Cortex ruler file with a namespace (mimirtool rules load).
+    Mimir,
+    /// A Kubernetes monitoring.coreos.com/v1 PrometheusRule.
+    Kubernetes,
+}
+
+/// Naming schemes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum NamingArg {
+    /// sloop:slo_error_ratio:rate5m{sloop_service, sloop_slo}.
+    Sloop,
+    /// slo:sli_error:ratio_rate5m{sloth_id, sloth_service, sloth_slo, sloth_window}.
+    Sloth,
+}
+
+/// Query dialects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum DialectArg {
+    /// PromQL.
+    Promql,
+    /// VictoriaMetrics MetricsQL.
+    Metricsql,
 }

@@ -28,6 +28,7 @@ fn main() -> ExitCode {
         Command::Explain(args) => commands::explain::run(&args, &palette),
         Command::Budget(args) => commands::budget::run(&args, &palette),
         Command::Convert(args) => commands::convert::run(&args, &palette),
+        Command::Generate(cli::GenerateCommand::Prometheus(args)) => commands::generate::run(&args, &palette),
         Command::Schema => {
             print!("{}", sloop_core::spec::sloop::json_schema());
             Ok(ExitCode::SUCCESS)

@@ -4,6 +4,7 @@ pub(crate) mod budget;
 pub(crate) mod convert;
 pub(crate) mod docs;
 pub(crate) mod explain;
+pub(crate) mod generate;
 pub(crate) mod validate;
 
 use std::process::ExitCode;
