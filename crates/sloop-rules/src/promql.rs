@@ -323,10 +323,18 @@ fn call(name: &str, args: Vec<Expr>) -> Expr {
         "vector" => "vector(0)",
         other => unreachable!("sloop does not build calls of {other}"),
     };
-    let func = match parser::parse(sample) {
-        Ok(Expr::Call(c)) => c.func,
-        _ => unreachable!("{sample} parses as a call"),
-    };
+    // Parsing is slow next to cloning: parse each sample once per process.
+    static FUNCTIONS: std::sync::OnceLock<Vec<(&'static str, parser::Function)>> = std::sync::OnceLock::new();
+    let table = FUNCTIONS.get_or_init(|| {
+        ["rate(x[1m])", "clamp_min(x, 0)", "vector(0)"]
+            .into_iter()
+            .map(|s| match parser::parse(s) {
+                Ok(Expr::Call(c)) => (s, c.func),
+                _ => unreachable!("{s} parses as a call"),
+            })
+            .collect()
+    });
+    let func = table.iter().find(|(s, _)| *s == sample).map(|(_, f)| f.clone()).unwrap_or_else(|| unreachable!());
     Expr::Call(parser::Call { func, args: parser::FunctionArgs { args: args.into_iter().map(Box::new).collect() } })
 }
 

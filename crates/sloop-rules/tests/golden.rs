@@ -29,7 +29,7 @@ fn render(input: &str, naming: Naming, target: &str) -> String {
     let text = std::fs::read_to_string(root.join(input)).unwrap();
     let loaded = sloop_core::spec::load(&[SourceFile::new(input, text)]).unwrap();
     let generated = generate(&loaded.manifest, &Options { naming, ..Options::default() });
-    let groups: Vec<_> = generated.groups().cloned().collect();
+    let groups: Vec<_> = generated.groups().collect();
     let target = match target {
         "mimir" => Target::Mimir { namespace: "sloop".into() },
         "kubernetes" => Target::Kubernetes { name: "sloop-slos".into(), namespace: Some("monitoring".into()) },

@@ -110,10 +110,29 @@ impl Generated {
 }
 
 /// Generates the rules of every objective that Prometheus can evaluate.
+///
+/// Objectives are independent, so large manifests are split over the
+/// machine's cores (parsing PromQL dominates the cost); the output is the
+/// same, in manifest order.
 pub fn generate(manifest: &Manifest, options: &Options) -> Generated {
+    const PER_THREAD_MIN: usize = 256;
+    let objectives = &manifest.objectives;
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let results: Vec<Result<SloRules, String>> = if threads == 1 || objectives.len() < 2 * PER_THREAD_MIN {
+        objectives.iter().map(|o| slo_rules(o, options)).collect()
+    } else {
+        let chunk = objectives.len().div_ceil(threads).max(PER_THREAD_MIN);
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = objectives
+                .chunks(chunk)
+                .map(|c| scope.spawn(move || c.iter().map(|o| slo_rules(o, options)).collect::<Vec<_>>()))
+                .collect();
+            handles.into_iter().flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))).collect()
+        })
+    };
     let mut out = Generated::default();
-    for o in &manifest.objectives {
-        match slo_rules(o, options) {
+    for (o, r) in objectives.iter().zip(results) {
+        match r {
             Ok(r) => out.slos.push(r),
             Err(reason) => out.skipped.push(Skipped { id: o.id(), reason }),
         }

@@ -55,12 +55,12 @@ pub(crate) fn run(args: &GeneratePrometheusArgs, p: &Palette) -> Result<ExitCode
             for slo in &generated.slos {
                 let file = dir.join(format!("{}-{}.yaml", slo.service, slo.name));
                 let target = target(args, Some(&format!("sloop-{}-{}", slo.service, slo.name)));
-                write(&file, &target.render(&slo.groups, &header))?;
+                write(&file, &target.render(&slo.groups.iter().collect::<Vec<_>>(), &header))?;
             }
             eprintln!("{} wrote {} file(s) to {}", paint(p.ok, "✓"), generated.slos.len(), dir.display());
         }
         None => {
-            let groups: Vec<RuleGroup> = generated.groups().cloned().collect();
+            let groups: Vec<&RuleGroup> = generated.groups().collect();
             let text = target(args, None).render(&groups, &header);
             match &args.output {
                 Some(file) => {
@@ -107,7 +107,7 @@ fn backfill(
 ) -> Result<ExitCode> {
     let groups = backfill::base_groups(generated);
     let header = "The base recordings of sloop's SLO rules, for promtool tsdb create-blocks-from rules.";
-    write(&args.backfill_rules, &Target::Prometheus.render(&groups, header))?;
+    write(&args.backfill_rules, &Target::Prometheus.render(&groups.iter().collect::<Vec<_>>(), header))?;
     let history = backfill::history_needed(generated, manifest.objectives.iter().map(|o| o.window.nominal_length()));
     let end = match args.backfill_end {
         Some(e) => e,

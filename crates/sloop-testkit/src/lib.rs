@@ -1,0 +1,21 @@
+//! # sloop-testkit
+//!
+//! Test support for sloop's integration tests and benchmarks; not published.
+//!
+//! - [`synthetic`]: deterministic, seeded synthetic HTTP traffic
+//!   (`http_requests_total{job, pod, code}` counters) with the exact number
+//!   of good and total events in any window, and its OpenMetrics export for
+//!   backfilling. Pure.
+//! - [`prometheus`]: a real Prometheus for tests: backfill with `promtool`,
+//!   start `prometheus` on a free loopback port with given rule files, query
+//!   its HTTP API, wait for rule evaluations, stop it on drop. Needs the
+//!   `prometheus` and `promtool` binaries on `PATH`
+//!   ([`prometheus::Prometheus::available`]).
+//!
+//! Together they check generated recording and alerting rules against exact
+//! truth: backfill a scenario, load the rules, and compare what Prometheus
+//! computes with [`synthetic::Truth`].
+#![forbid(unsafe_code)]
+
+pub mod prometheus;
+pub mod synthetic;
