@@ -22,6 +22,8 @@ const CASES: &[(&str, &str, Naming, &str)] = &[
     ("examples/sloop/myservice-latency.yaml", "myservice-latency", Naming::Sloop, "prometheus"),
     ("examples/sloop/checkout.yaml", "checkout.mimir", Naming::Sloop, "mimir"),
     ("examples/sloth/raw-wifi.yml", "sloth-raw.kubernetes", Naming::Sloop, "kubernetes"),
+    ("examples/pyrra/latency-native.yaml", "pyrra-latency-native", Naming::Sloop, "prometheus"),
+    ("examples/sloth/two-slos.yml", "sloth-two-slos.sloth-naming", Naming::Sloth, "prometheus"),
 ];
 
 fn render(input: &str, naming: Naming, target: &str) -> String {
