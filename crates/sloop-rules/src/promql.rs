@@ -378,9 +378,14 @@ fn is_single_series(e: &Expr) -> bool {
             (is_single_series(&b.lhs) || scalar(&b.lhs)) && (is_single_series(&b.rhs) || scalar(&b.rhs))
         }
         Expr::Call(c) => {
-            matches!(c.func.name, "vector")
-                || (matches!(c.func.name, "clamp_min" | "clamp_max" | "clamp" | "abs")
-                    && c.args.args.first().is_some_and(|a| is_single_series(a)))
+            // Element-wise functions keep one series one series.
+            const ELEMENTWISE: [&str; 15] = [
+                "abs", "ceil", "floor", "round", "exp", "ln", "log2", "log10", "sqrt", "clamp", "clamp_min",
+                "clamp_max", "histogram_count", "histogram_sum", "histogram_fraction",
+            ];
+            c.func.name == "vector"
+                || (ELEMENTWISE.contains(&c.func.name)
+                    && c.args.args.iter().all(|a| matches!(**a, Expr::NumberLiteral(_)) || is_single_series(a)))
         }
         _ => false,
     }
