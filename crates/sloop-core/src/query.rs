@@ -70,9 +70,26 @@ pub fn check(kind: ProviderKind, query: &str) -> Result<(), String> {
     }
 }
 
+/// The relaxed check for MetricsQL: non-empty, with balanced brackets.
+pub fn check_relaxed(query: &str) -> Result<(), String> {
+    if query.trim().is_empty() {
+        return Err("the query is empty".into());
+    }
+    check_brackets(query)
+}
+
 /// A light structural check of a Datadog metric query: balanced brackets and
 /// an aggregation such as `sum:metric{tags}`.
 fn check_datadog(query: &str) -> Result<(), String> {
+    check_brackets(query)?;
+    if !query.contains(':') {
+        return Err("a Datadog metric query names an aggregation and a metric, such as sum:trace.http.request.hits{service:web}.as_count()".into());
+    }
+    Ok(())
+}
+
+/// Every `(`, `{` and `[` is closed, in order.
+fn check_brackets(query: &str) -> Result<(), String> {
     let mut depth: Vec<char> = Vec::new();
     for c in query.chars() {
         match c {
@@ -84,19 +101,16 @@ fn check_datadog(query: &str) -> Result<(), String> {
                     _ => '[',
                 };
                 if depth.pop() != Some(open) {
-                    return Err(format!("unbalanced `{c}` in the Datadog query"));
+                    return Err(format!("unbalanced `{c}` in the query"));
                 }
             }
             _ => {}
         }
     }
-    if let Some(c) = depth.pop() {
-        return Err(format!("unclosed `{c}` in the Datadog query"));
+    match depth.pop() {
+        Some(c) => Err(format!("unclosed `{c}` in the query")),
+        None => Ok(()),
     }
-    if !query.contains(':') {
-        return Err("a Datadog metric query names an aggregation and a metric, such as sum:trace.http.request.hits{service:web}.as_count()".into());
-    }
-    Ok(())
 }
 
 /// Whether the query's outermost operation is a division: a ratio, where a
@@ -167,6 +181,10 @@ mod tests {
         assert!(check(ProviderKind::Prometheus, "sum(rate(x_total{code=~\"5..\"}[{{.window}}]))").is_ok());
         assert!(check(ProviderKind::Prometheus, "sum(rate(x[5m]").unwrap_err().contains("invalid PromQL"));
         assert!(check(ProviderKind::Prometheus, " ").is_err());
+        // MetricsQL's `default` is not PromQL; the relaxed check takes it but not broken brackets.
+        assert!(check(ProviderKind::Prometheus, "sum(rate(x[5m])) default 0").is_err());
+        assert!(check_relaxed("sum(rate(x[5m])) default 0").is_ok());
+        assert!(check_relaxed("sum(rate(x[5m]) default 0").is_err());
         assert!(divides_at_top(ProviderKind::Prometheus, "(sum(a) / sum(b))"));
         assert!(!divides_at_top(ProviderKind::Prometheus, "sum(a) - sum(b)"));
         assert!(!divides_at_top(ProviderKind::Prometheus, "sum(rate(a[5m]))"));

@@ -74,6 +74,9 @@ pub struct Document<'a> {
     nodes: HashMap<String, Node>,
     /// Where the document starts.
     pub start: Pos,
+    /// Accept Prometheus queries PromQL cannot parse (MetricsQL), set by
+    /// [`crate::spec::load_with`].
+    pub relaxed_promql: bool,
 }
 
 /// Splits a file into its documents. Empty documents are skipped.
@@ -103,6 +106,7 @@ pub fn split_documents(file: &SourceFile) -> Result<Vec<Document<'_>>, Diagnosti
                     header: Header::default(),
                     nodes,
                     start: Pos { line: start_line, column: 1 },
+                    relaxed_promql: false,
                 };
                 doc.header = serde_saphyr::from_str::<Header>(&doc.text).unwrap_or_default();
                 docs.push(doc);

@@ -299,3 +299,25 @@ fn generate_refuses_when_nothing_is_prometheus() {
         .code(1)
         .stderr(predicate::str::contains("no SLO can be evaluated by Prometheus"));
 }
+
+#[test]
+fn metricsql_queries_need_the_dialect() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("vm.yaml");
+    std::fs::write(
+        &file,
+        "apiVersion: sloop/v1\nservice: vm\nslos:\n  - name: a\n    target: 99\n    window: 30d\n    ratio:\n      bad: sum(rate(e[{{.window}}])) default 0\n      total: sum(rate(t[{{.window}}]))\n",
+    )
+    .unwrap();
+    // `default` is MetricsQL, not PromQL: refused by default, with the position.
+    sloop()
+        .args(["generate", "prometheus"])
+        .arg(&file)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("slos[0].ratio.bad: invalid PromQL"));
+    let out = sloop().args(["generate", "prometheus", "--dialect", "metricsql"]).arg(&file).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("sum(sum(rate(e[1h])) default 0)"), "{text}");
+}

@@ -58,7 +58,12 @@ pub fn duration(doc: &Document<'_>, path: &str, raw: &str) -> Result<Duration, D
 
 /// A provider query: PromQL must parse, a Datadog query must look like one.
 pub fn query(doc: &Document<'_>, path: &str, kind: ProviderKind, q: &str) -> Result<(), Diagnostic> {
-    crate::query::check(kind, q).map_err(|e| {
+    let checked = match (kind, doc.relaxed_promql) {
+        // MetricsQL: PromQL's parser may not read it; the shared bracket check still applies.
+        (ProviderKind::Prometheus, true) => crate::query::check_relaxed(q),
+        _ => crate::query::check(kind, q),
+    };
+    checked.map_err(|e| {
         let hint = match kind {
             ProviderKind::Prometheus => {
                 "a PromQL expression, such as sum(rate(http_requests_total{code!~\"5..\"}[5m]))"

@@ -278,6 +278,20 @@ impl Collector {
 /// All errors of all files are collected, not just the first. On any error
 /// nothing is returned but the diagnostics (warnings included).
 pub fn load(files: &[SourceFile]) -> Result<Loaded, Error> {
+    load_with(files, &LoadOptions::default())
+}
+
+/// How strictly to read.
+#[derive(Debug, Clone, Default)]
+pub struct LoadOptions {
+    /// Accept Prometheus queries that PromQL cannot parse, for
+    /// VictoriaMetrics' MetricsQL (a superset of PromQL). They are still
+    /// checked for being non-empty with balanced brackets.
+    pub relaxed_promql: bool,
+}
+
+/// [`load`], with options.
+pub fn load_with(files: &[SourceFile], options: &LoadOptions) -> Result<Loaded, Error> {
     let mut out = Collector::default();
     let mut by_format: Vec<(Format, Vec<Document<'_>>)> = Format::ALL.iter().map(|f| (*f, Vec::new())).collect();
     for file in files {
@@ -297,7 +311,8 @@ pub fn load(files: &[SourceFile]) -> Result<Loaded, Error> {
                 Some(DETECT_HINT.into()),
             ));
         }
-        for doc in docs {
+        for mut doc in docs {
+            doc.relaxed_promql = options.relaxed_promql;
             match Format::detect(&doc) {
                 Ok(f) => by_format.iter_mut().find(|(g, _)| *g == f).map(|(_, v)| v.push(doc)).unwrap_or(()),
                 Err(e) => out.push(e),

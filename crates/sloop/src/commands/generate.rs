@@ -12,7 +12,8 @@ use crate::cli::{DialectArg, GeneratePrometheusArgs, NamingArg, RulesTarget};
 use crate::style::{Palette, paint};
 
 pub(crate) fn run(args: &GeneratePrometheusArgs, p: &Palette) -> Result<ExitCode> {
-    let loaded = match super::load(&args.paths, p)? {
+    let load_options = sloop_core::spec::LoadOptions { relaxed_promql: args.dialect == DialectArg::Metricsql };
+    let loaded = match super::load_with(&args.paths, p, &load_options)? {
         Ok(l) => l,
         Err(code) => return Ok(code),
     };

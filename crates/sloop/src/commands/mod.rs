@@ -31,8 +31,17 @@ pub(crate) fn render_diagnostic(d: &Diagnostic, p: &Palette) -> String {
 /// Reads and loads manifests. Invalid manifests are reported on stderr and
 /// give `Err(exit code 1)` as the outer `Ok`, so callers can return it.
 pub(crate) fn load(paths: &[std::path::PathBuf], p: &Palette) -> Result<Result<Loaded, ExitCode>> {
+    load_with(paths, p, &sloop_core::spec::LoadOptions::default())
+}
+
+/// [`load`], with options (e.g. MetricsQL queries).
+pub(crate) fn load_with(
+    paths: &[std::path::PathBuf],
+    p: &Palette,
+    options: &sloop_core::spec::LoadOptions,
+) -> Result<Result<Loaded, ExitCode>> {
     let sources = files::read_manifests(paths)?;
-    match sloop_core::spec::load(&sources) {
+    match sloop_core::spec::load_with(&sources, options) {
         Ok(loaded) => {
             for w in &loaded.warnings {
                 eprint!("{}", render_diagnostic(w, p));
