@@ -1,7 +1,7 @@
 //! Backfilling the base recordings, so long windows are right from day one.
 //!
 //! Long windows (2h to the SLO window) sum the base recordings
-//! `sloop:slo_bad_events:rate5m` and `sloop:slo_events:rate5m`, which a
+//! `sloop:slo_bad_events:rate` and `sloop:slo_events:rate`, which a
 //! fresh Prometheus does not have: until they cover a window, its ratio is
 //! computed over the history there is, and the alerts that read it wait (see
 //! [`crate::generate`]). A gap in rule evaluation (Prometheus down, a
@@ -16,7 +16,7 @@
 
 use sloop_core::Duration;
 
-use crate::conventions::{BAD_RATE5M, RAW_RATIO5M, TOTAL_RATE5M};
+use crate::conventions::{BAD_RATE, RAW_RATIO, TOTAL_RATE};
 use crate::generate::Generated;
 use crate::rules::{Rule, RuleGroup};
 
@@ -30,7 +30,7 @@ pub fn base_groups(generated: &Generated) -> Vec<RuleGroup> {
             let rules: Vec<Rule> = long
                 .rules
                 .iter()
-                .filter(|r| matches!(r, Rule::Record(_)) && [BAD_RATE5M, TOTAL_RATE5M, RAW_RATIO5M].contains(&r.name()))
+                .filter(|r| matches!(r, Rule::Record(_)) && [BAD_RATE, TOTAL_RATE, RAW_RATIO].contains(&r.name()))
                 .cloned()
                 .collect();
             Some(RuleGroup { name: format!("{}-backfill", long.name), interval: long.interval, rules })
@@ -44,10 +44,13 @@ pub fn history_needed(generated: &Generated, windows: impl IntoIterator<Item = D
     if generated.slos.is_empty() { Duration::from_secs(0) } else { longest }
 }
 
+/// How far after the interval's grid backfill evaluations fall, in seconds.
+pub const BACKFILL_OFFSET_SECS: i64 = 7;
+
 /// One backfill run.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Plan {
-    /// Unix seconds to start at (aligned to the evaluation interval).
+    /// Unix seconds to start at (on the evaluation interval's grid, plus [`BACKFILL_OFFSET_SECS`]).
     pub start: i64,
     /// Unix seconds to end at.
     pub end: i64,
@@ -68,7 +71,12 @@ impl Plan {
         let step = interval.as_secs().max(1) as i64;
         let start = end - history.as_secs() as i64 - 3600;
         Plan {
-            start: start - start.rem_euclid(step),
+            // On the interval's grid, then 7 s later: exporters and synthetic
+            // data often sample on the minute, and a base rate evaluated exactly
+            // on a sample sees one more scrape interval than one evaluated
+            // between samples (see generate::Options::base_range). Live rule
+            // evaluation is off the minute too (Prometheus offsets each group).
+            start: start - start.rem_euclid(step) + BACKFILL_OFFSET_SECS,
             end,
             interval,
             rules_file: rules_file.into(),
@@ -89,9 +97,19 @@ impl Plan {
             format!("--eval-interval={}s", self.interval.as_secs()),
             format!("--output-dir={}", self.output_dir),
             // Go duration syntax: no `d` unit.
-            format!("--max-block-duration={}h", (self.end - self.start + 3599) / 3600 + 24),
+            format!("--max-block-duration={}h", self.max_block_hours()),
             self.rules_file.clone(),
         ]
+    }
+
+    /// Blocks as large as possible (promtool's 2h default makes a month's
+    /// backfill about 30 times slower), but promtool queries each block as one
+    /// range query, and Prometheus answers at most 11,000 points per series:
+    /// 11,000 × 2m30s is 458 hours.
+    pub fn max_block_hours(&self) -> i64 {
+        let span = (self.end - self.start + 3599) / 3600 + 24;
+        let limit = 11_000 * self.interval.as_secs() as i64 / 3600;
+        span.min(limit).max(1)
     }
 
     /// The steps to run by hand, as a shell script.

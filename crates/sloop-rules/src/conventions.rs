@@ -24,21 +24,22 @@ pub struct Names {
     naming: Naming,
 }
 
-/// Recorded rate of bad events per second, over 5m, from the raw series.
-/// The base of every long window; the same name in both namings.
-pub const BAD_RATE5M: &str = "sloop:slo_bad_events:rate5m";
-/// Recorded rate of all events per second, over 5m, from the raw series.
-pub const TOTAL_RATE5M: &str = "sloop:slo_events:rate5m";
-/// Recorded error ratio over 5m of a raw-ratio indicator (Sloth `raw`).
-pub const RAW_RATIO5M: &str = "sloop:slo_raw_error_ratio:rate5m";
+/// Recorded rate of bad events per second over the base range (see
+/// [`crate::generate::Options::base_range`]), from the raw series. The base of
+/// every long window; the same name in both namings.
+pub const BAD_RATE: &str = "sloop:slo_bad_events:rate";
+/// Recorded rate of all events per second over the base range.
+pub const TOTAL_RATE: &str = "sloop:slo_events:rate";
+/// Recorded error ratio over the base range of a raw-ratio indicator (Sloth `raw`).
+pub const RAW_RATIO: &str = "sloop:slo_raw_error_ratio:rate";
 /// The share of the SLO window covered by recorded history (0 to 1).
 pub const WINDOW_COVERAGE: &str = "sloop:slo_window_coverage:ratio";
 /// The name of the burn-rate alerts unless the manifest names them.
 pub const DEFAULT_ALERT: &str = "SLOErrorBudgetBurn";
 /// The name of the data-absent alert.
 pub const ABSENT_ALERT: &str = "SLODataAbsent";
-/// The range the base recordings are taken over.
-pub const BASE_RANGE: Duration = Duration::from_mins(5);
+/// The shortest window, whose burn rate is the "current" one.
+pub const CURRENT_WINDOW: Duration = Duration::from_mins(5);
 /// The label naming which alert pair fired: `1h/5m`.
 pub const PAIR_LABEL: &str = "sloop_windows";
 /// The label sloop puts on every alert: `page` or `ticket`.

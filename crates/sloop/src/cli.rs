@@ -216,6 +216,10 @@ pub(crate) struct GeneratePrometheusArgs {
     /// The query language: PromQL, or VictoriaMetrics' MetricsQL (relaxed parsing).
     #[arg(long, value_enum, default_value_t = DialectArg::Promql)]
     pub(crate) dialect: DialectArg,
+    /// How often Prometheus scrapes the SLOs' raw series (its default is 1m). Long windows are
+    /// exactly event-weighted only when this matches.
+    #[arg(long, value_name = "DURATION", default_value = "1m", value_parser = parse_duration)]
+    pub(crate) scrape_interval: sloop_core::Duration,
     /// The Mimir namespace, or the PrometheusRule's metadata.name.
     #[arg(long, default_value = "sloop")]
     pub(crate) name: String,
@@ -267,4 +271,8 @@ pub(crate) enum DialectArg {
     Promql,
     /// VictoriaMetrics MetricsQL.
     Metricsql,
+}
+
+fn parse_duration(s: &str) -> Result<sloop_core::Duration, String> {
+    sloop_core::Duration::parse(s).map_err(|e| e.to_string())
 }

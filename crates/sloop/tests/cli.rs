@@ -287,7 +287,7 @@ fn generate_sloth_naming_and_backfill_plan() {
         .stdout(predicate::str::contains("--eval-interval=150s"))
         .stdout(predicate::str::contains("--max-block-duration="));
     let base = std::fs::read_to_string(&rules).unwrap();
-    assert!(base.contains("record: sloop:slo_bad_events:rate5m") && base.contains("record: sloop:slo_events:rate5m"));
+    assert!(base.contains("record: sloop:slo_bad_events:rate") && base.contains("record: sloop:slo_events:rate"));
     assert!(!base.contains("alert:"), "only recordings are backfilled");
 }
 

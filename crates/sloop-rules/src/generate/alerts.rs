@@ -15,7 +15,7 @@ use sloop_core::alerting::Severity;
 use sloop_core::explain::duration_words;
 
 use super::Ctx;
-use crate::conventions::{self, ABSENT_ALERT, DEFAULT_ALERT, PAIR_LABEL, SEVERITY_LABEL, TOTAL_RATE5M};
+use crate::conventions::{self, ABSENT_ALERT, DEFAULT_ALERT, PAIR_LABEL, SEVERITY_LABEL, TOTAL_RATE};
 use crate::promql::EventRates;
 use crate::rules::{AlertingRule, Rule};
 
@@ -96,7 +96,7 @@ pub(crate) fn plan(ctx: &Ctx<'_>) -> Plan {
         notes.push("page and ticket alerts are both disabled: only the data-absent alert is generated".into());
     }
     // The 5m ratio is the "current" burn rate; the SLO window is the budget.
-    let mut short: BTreeSet<Duration> = BTreeSet::from([conventions::BASE_RANGE]);
+    let mut short: BTreeSet<Duration> = BTreeSet::from([conventions::CURRENT_WINDOW]);
     for p in pairs.iter().filter(|p| p.group == Group::Short) {
         short.extend([p.long, p.short]);
     }
@@ -133,8 +133,8 @@ fn pair_alert(ctx: &Ctx<'_>, plan: &Plan, p: &Pair) -> AlertingRule {
     if plan.recorded.contains(&p.long) && p.group == Group::Long {
         let needed = (ctx.options.min_history * p.long.as_secs_f64() / ctx.options.long_interval.as_secs_f64()).ceil();
         let base = match ctx.rates {
-            EventRates::Events { .. } => TOTAL_RATE5M,
-            EventRates::ErrorRatio(_) => conventions::RAW_RATIO5M,
+            EventRates::Events { .. } => TOTAL_RATE,
+            EventRates::ErrorRatio(_) => conventions::RAW_RATIO,
         };
         expr.push_str(&format!("\nand on()\n  count_over_time({base}{}[{}]) >= {needed}", ctx.selector, p.long));
     }
@@ -196,8 +196,8 @@ fn annotations(ctx: &Ctx<'_>, p: &Pair) -> BTreeMap<String, String> {
 /// The data-absent alert: the SLO's events cannot be counted at all.
 pub(crate) fn absent(ctx: &Ctx<'_>) -> Rule {
     let base = match ctx.rates {
-        EventRates::Events { .. } => TOTAL_RATE5M,
-        EventRates::ErrorRatio(_) => conventions::RAW_RATIO5M,
+        EventRates::Events { .. } => TOTAL_RATE,
+        EventRates::ErrorRatio(_) => conventions::RAW_RATIO,
     };
     let o = ctx.o;
     let mut labels = ctx.id_labels.clone();

@@ -6,7 +6,7 @@
 use sloop_core::model::TimeWindow;
 
 use super::{Ctx, record};
-use crate::conventions::{self, BASE_RANGE, Naming, TOTAL_RATE5M};
+use crate::conventions::{self, CURRENT_WINDOW, Naming, TOTAL_RATE};
 use crate::generate::alerts::strip_window;
 use crate::promql::EventRates;
 use crate::rules::Rule;
@@ -19,11 +19,11 @@ pub(crate) fn rules(ctx: &Ctx<'_>) -> Vec<Rule> {
         Naming::Sloop => ctx.window.as_secs().to_string(),
         Naming::Sloth => trim_float(ctx.window.as_secs_f64() / 86_400.0),
     };
-    let current = strip_window(ctx, &ctx.ratio_ref(BASE_RANGE));
+    let current = strip_window(ctx, &ctx.ratio_ref(CURRENT_WINDOW));
     let whole = strip_window(ctx, &ctx.ratio_ref(ctx.window));
     let base = match ctx.rates {
-        EventRates::Events { .. } => TOTAL_RATE5M,
-        EventRates::ErrorRatio(_) => conventions::RAW_RATIO5M,
+        EventRates::Events { .. } => TOTAL_RATE,
+        EventRates::ErrorRatio(_) => conventions::RAW_RATIO,
     };
     let mut info = labels();
     let window_text = match &o.window {

@@ -9,10 +9,11 @@
 //!   error ratio 5m, 1h          straight from the raw counters: exact, immediate
 //!   page alerts 1h/5m           right after the ratios they read
 //!
-//! sloop-<service>-<slo>-long    every 2m30s (divides 5m: every event weighs the same)
-//!   bad and total rates 5m      from the raw counters, one series each
+//! sloop-<service>-<slo>-long    every 2m30s
+//!   bad and total rates         over 2 × 2m30s + the scrape interval, from the raw counters
+//!                               (see `Options::base_range`), one series each
 //!   error ratio 30m             from the raw counters
-//!   error ratio 2h 6h 1d 3d 30d sum_over_time(bad 5m) / sum_over_time(total 5m): event-weighted
+//!   error ratio 2h 6h 1d 3d 30d sum_over_time(bad rate) / sum_over_time(total rate): event-weighted
 //!   page 6h/30m, tickets        right after the ratios they read, and only once
 //!                               the recorded history covers the long window
 //!   metadata                    objective, budget, window, budget left, burn rates, info
@@ -34,7 +35,7 @@ use std::collections::BTreeMap;
 use sloop_core::model::{BudgetingMethod, Indicator, Objective, ProviderKind, TimeWindow};
 use sloop_core::{Duration, Manifest};
 
-use crate::conventions::{self, BAD_RATE5M, BASE_RANGE, Names, Naming, TOTAL_RATE5M, label_name};
+use crate::conventions::{self, BAD_RATE, Names, Naming, TOTAL_RATE, label_name};
 use crate::promql::{Dialect, EventRates};
 use crate::rules::{RecordingRule, Rule, RuleGroup};
 
@@ -45,9 +46,12 @@ pub struct Options {
     pub naming: Naming,
     /// Interval of the short group (page alerts on short windows).
     pub short_interval: Duration,
-    /// Interval of the long group. It must divide 5m so every base sample
-    /// weighs the same, and stay under 5m so series never go stale.
+    /// Interval of the long group (and of the base series). Under 5m, so
+    /// recorded series never go stale between evaluations.
     pub long_interval: Duration,
+    /// How often the raw series are scraped (Prometheus' default is 1m). The
+    /// base series are rates over [`Options::base_range`], which depends on it.
+    pub scrape_interval: Duration,
     /// Windows up to this length are computed from the raw series.
     pub raw_max: Duration,
     /// A long-window alert needs this share of its window covered by recorded history.
@@ -62,10 +66,28 @@ impl Default for Options {
             naming: Naming::Sloop,
             short_interval: Duration::from_secs(30),
             long_interval: Duration::from_secs(150),
+            scrape_interval: Duration::from_secs(60),
             raw_max: Duration::from_hours(1),
             min_history: 0.9,
             dialect: Dialect::PromQl,
         }
+    }
+}
+
+impl Options {
+    /// The range of the base rates: two long intervals plus one scrape
+    /// interval (6m for 2m30s and a 1m scrape).
+    ///
+    /// Why: evaluated between two scrapes, `rate(x[r])` sees only the scrape
+    /// intervals wholly inside its range, `r − scrape` of them. The long
+    /// windows sum one base sample per long interval, so an event is counted
+    /// once for every base sample whose seen span holds it: `(r − scrape) /
+    /// long interval` times. With `r = 2 × interval + scrape` that is exactly
+    /// 2 for every event, and the long windows are event-weighted. (A plain
+    /// 5m range with a 1m scrape sees 4 minutes and counts minutes 2,2,2,1,1
+    /// times: 30-day budgets were measured 0.4 percentage points off.)
+    pub fn base_range(&self) -> Duration {
+        Duration::from_secs(2 * self.long_interval.as_secs() + self.scrape_interval.as_secs())
     }
 }
 
@@ -266,13 +288,14 @@ fn slo_rules(o: &Objective, options: &Options) -> Result<SloRules, String> {
 
 /// The base series: bad and total events per second over 5m, one series each.
 fn base_rules(ctx: &Ctx<'_>) -> Vec<Rule> {
-    match (ctx.rates.bad_rate(BASE_RANGE), ctx.rates.total_rate(BASE_RANGE)) {
+    let range = ctx.options.base_range();
+    match (ctx.rates.bad_rate(range), ctx.rates.total_rate(range)) {
         (Some(bad), Some(total)) => vec![
-            record(BAD_RATE5M.into(), bad, ctx.id_labels.clone()),
-            record(TOTAL_RATE5M.into(), total, ctx.id_labels.clone()),
+            record(BAD_RATE.into(), bad, ctx.id_labels.clone()),
+            record(TOTAL_RATE.into(), total, ctx.id_labels.clone()),
         ],
         // A raw ratio: record the ratio itself.
-        _ => vec![record(conventions::RAW_RATIO5M.into(), ctx.rates.error_ratio(BASE_RANGE), ctx.id_labels.clone())],
+        _ => vec![record(conventions::RAW_RATIO.into(), ctx.rates.error_ratio(range), ctx.id_labels.clone())],
     }
 }
 
@@ -282,9 +305,9 @@ fn long_ratio(ctx: &Ctx<'_>, w: Duration) -> String {
     let sel = &ctx.selector;
     match ctx.rates {
         EventRates::Events { .. } => {
-            format!("sum_over_time({BAD_RATE5M}{sel}[{w}])\n/\n(sum_over_time({TOTAL_RATE5M}{sel}[{w}]) > 0)")
+            format!("sum_over_time({BAD_RATE}{sel}[{w}])\n/\n(sum_over_time({TOTAL_RATE}{sel}[{w}]) > 0)")
         }
-        EventRates::ErrorRatio(_) => format!("avg_over_time({}{sel}[{w}])", conventions::RAW_RATIO5M),
+        EventRates::ErrorRatio(_) => format!("avg_over_time({}{sel}[{w}])", conventions::RAW_RATIO),
     }
 }
 

@@ -26,6 +26,7 @@ pub(crate) fn run(args: &GeneratePrometheusArgs, p: &Palette) -> Result<ExitCode
             DialectArg::Promql => Dialect::PromQl,
             DialectArg::Metricsql => Dialect::MetricsQl,
         },
+        scrape_interval: args.scrape_interval,
         ..Options::default()
     };
     let generated = generate(&loaded.manifest, &options);
