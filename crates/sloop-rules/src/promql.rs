@@ -380,8 +380,21 @@ fn is_single_series(e: &Expr) -> bool {
         Expr::Call(c) => {
             // Element-wise functions keep one series one series.
             const ELEMENTWISE: [&str; 15] = [
-                "abs", "ceil", "floor", "round", "exp", "ln", "log2", "log10", "sqrt", "clamp", "clamp_min",
-                "clamp_max", "histogram_count", "histogram_sum", "histogram_fraction",
+                "abs",
+                "ceil",
+                "floor",
+                "round",
+                "exp",
+                "ln",
+                "log2",
+                "log10",
+                "sqrt",
+                "clamp",
+                "clamp_min",
+                "clamp_max",
+                "histogram_count",
+                "histogram_sum",
+                "histogram_fraction",
             ];
             c.func.name == "vector"
                 || (ELEMENTWISE.contains(&c.func.name)
