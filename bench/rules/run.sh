@@ -25,4 +25,11 @@ for bin in cargo prometheus promtool; do
 done
 
 cargo build --release -p sloop-bench-rules
-exec target/release/rules-bench --jobs 2 --markdown bench/rules/results.md "$@"
+target/release/rules-bench --jobs 2 --markdown bench/rules/results.md "$@" &
+pid=$!
+# On INT/TERM, stop the benchmark's own children (the Prometheus servers, promtool) and then the benchmark.
+trap 'pkill -TERM -P "$pid" 2>/dev/null; kill -TERM "$pid" 2>/dev/null' INT TERM
+status=0
+wait "$pid" || status=$?
+wait "$pid" 2>/dev/null || true
+exit "$status"

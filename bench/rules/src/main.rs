@@ -176,7 +176,7 @@ fn real_main() -> Result<()> {
     say(t0, format!("work directory {}", work.display()));
 
     // 1. Rule files.
-    let files = rulesets::rule_files(args.slos)?;
+    let files = rulesets::rule_files(args.slos, args.step)?;
     let rules = work.join("rules");
     std::fs::write(rules.join("slos.sloop.yaml"), &files.manifest)?;
     let mut rule_files = BTreeMap::new();
@@ -290,7 +290,7 @@ fn real_main() -> Result<()> {
             &out.display().to_string(),
         );
         let t = Instant::now();
-        tsdb::promtool(&promtool_rules_args(&plan))?;
+        tsdb::promtool(&plan.promtool_args())?;
         let n = tsdb::move_blocks(&out, &recorder_dir)?;
         say(
             t0,
@@ -403,16 +403,6 @@ fn real_main() -> Result<()> {
     Ok(())
 }
 
-/// sloop's backfill plan with a block duration promtool can query: each
-/// block is one `query_range`, which Prometheus limits to 11,000 points.
-fn promtool_rules_args(plan: &Plan) -> Vec<String> {
-    let hours = 10_999 * plan.interval.as_secs() / 3600;
-    plan.promtool_args()
-        .into_iter()
-        .map(|a| if a.starts_with("--max-block-duration=") { format!("--max-block-duration={hours}h") } else { a })
-        .collect()
-}
-
 /// Sanity checks on the recorder before measuring.
 fn check_recorder(recorder: &Prometheus, args: &Args, t0: Instant) -> Result<()> {
     let series = recorder.query_value("count(http_requests_total)", None)?.unwrap_or(0.0);
@@ -421,7 +411,7 @@ fn check_recorder(recorder: &Prometheus, args: &Args, t0: Instant) -> Result<()>
         bail!("the recorder has {series} raw series, expected {want}");
     }
     for (q, what) in [
-        ("count_over_time(sloop:slo_events:rate5m{sloop_service=\"svc-00\"}[30d])", "sloop base samples over 30d"),
+        ("count_over_time(sloop:slo_events:rate{sloop_service=\"svc-00\"}[30d])", "sloop base samples over 30d"),
         ("count_over_time(slo:sli_error:ratio_rate5m{sloth_service=\"svc-00\"}[30d])", "Sloth 5m ratios over 30d"),
         (
             "count_over_time(http_requests_total{pod=\"svc-00-0\",code=\"200\"}[30d])",

@@ -117,11 +117,14 @@ pub(crate) struct RuleFiles {
 }
 
 /// Generates every rule file for `n` SLOs.
-pub(crate) fn rule_files(n: usize) -> Result<RuleFiles> {
+/// `scrape` is the raw series' scrape interval in seconds: sloop's base
+/// range depends on it (`Options::base_range`), as `--scrape-interval` says.
+pub(crate) fn rule_files(n: usize, scrape: i64) -> Result<RuleFiles> {
     let manifest = sloop_manifest(n);
     let loaded = sloop_core::spec::load(&[SourceFile::new("bench-slos.yaml", &manifest)])
         .map_err(|e| anyhow::anyhow!("the benchmark manifest does not load: {e:?}"))?;
-    let generated = sloop_rules::generate(&loaded.manifest, &Options::default());
+    let options = Options { scrape_interval: sloop_core::Duration::from_secs(scrape as u64), ..Options::default() };
+    let generated = sloop_rules::generate(&loaded.manifest, &options);
     if !generated.skipped.is_empty() || generated.slos.len() != n {
         bail!("sloop skipped SLOs: {:?}", generated.skipped);
     }
@@ -455,11 +458,11 @@ mod tests {
 
     #[test]
     fn every_file_generates_and_groups_map_to_their_slo() {
-        let f = rule_files(3).unwrap();
+        let f = rule_files(3, 15).unwrap();
         assert!(f.rules[&Set::Sloop].contains("sloop-svc-02-availability-long"));
         assert!(f.rules[&Set::Sloth].contains("sloth-slo-alerts-svc-02-availability"));
         assert!(f.rules[&Set::Pyrra].contains("svc-02-availability-increase"));
-        assert!(f.sloop_base.contains("sloop:slo_events:rate5m"));
+        assert!(f.sloop_base.contains("sloop:slo_events:rate"));
         assert_eq!(group_service("sloop-svc-07-availability-short").as_deref(), Some("svc-07"));
         assert_eq!(group_service("svc-12-availability-increase").as_deref(), Some("svc-12"));
         assert_eq!(group_service("other"), None);
