@@ -64,11 +64,16 @@ struct Args {
     max_background: f64,
     markdown: Option<PathBuf>,
     keep: bool,
+    resume: bool,
+    report: Option<PathBuf>,
 }
 
 const USAGE: &str = "rules-bench [--work DIR] [--slos 40] [--days 31] [--step 15] [--repeats 3] [--warmup 150] \
 [--measure 480] [--sets baseline,sloop,sloth,pyrra] [--jobs 1] [--max-load 0.5] [--idle-wait 3600] \
-[--max-background 0.25] [--markdown FILE] [--keep]";
+[--max-background 0.25] [--markdown FILE] [--keep] [--resume]
+       rules-bench --report RESULTS.json [--slos 40]   (print the tables of a finished run again)
+
+--resume continues an interrupted run in the same --work directory: finished backfills and runs are kept.";
 
 impl Args {
     fn parse() -> Result<Args> {
@@ -87,11 +92,17 @@ impl Args {
             max_background: 0.25,
             markdown: None,
             keep: false,
+            resume: false,
+            report: None,
         };
         let mut it = std::env::args().skip(1);
         while let Some(flag) = it.next() {
-            if flag == "--keep" {
-                a.keep = true;
+            if flag == "--keep" || flag == "--resume" {
+                if flag == "--keep" {
+                    a.keep = true;
+                } else {
+                    a.resume = true;
+                }
                 continue;
             }
             if flag == "-h" || flag == "--help" {
@@ -114,6 +125,7 @@ impl Args {
                 "--idle-wait" => a.idle_wait = value.parse().with_context(bad)?,
                 "--max-background" => a.max_background = value.parse().with_context(bad)?,
                 "--markdown" => a.markdown = Some(value.into()),
+                "--report" => a.report = Some(value.into()),
                 _ => bail!("unknown flag {flag}\n{USAGE}"),
             }
         }
@@ -157,8 +169,25 @@ fn prepare_work(dir: &Path) -> Result<()> {
     for sub in ["rules", "om", "staging", "hist", "recorder", "runs"] {
         std::fs::create_dir_all(dir.join(sub))?;
     }
-    std::fs::write(dir.join(MARKER), "made by bench/rules (rules-bench); safe to delete\n")?;
+    std::fs::write(
+        dir.join(MARKER),
+        "made by bench/rules (rules-bench). A full run takes about 4 hours; if it was stopped, continue it with --resume. Safe to delete when no rules-bench runs.\n",
+    )?;
     Ok(())
+}
+
+/// What a run fixes once, so an interrupted run can resume.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+struct State {
+    /// The scenario's start (unix seconds).
+    start: i64,
+    /// The backfilled past ends before this (unix seconds).
+    cut: i64,
+    slos: usize,
+    days: i64,
+    step: i64,
+    /// When the run began (unix seconds), for the report.
+    began: i64,
 }
 
 fn unix_now() -> i64 {
@@ -171,9 +200,43 @@ fn real_main() -> Result<()> {
     if !Prometheus::available() {
         bail!("prometheus and promtool must be on PATH (Debian: apt-get install prometheus)");
     }
-    prepare_work(&args.work)?;
+    if let Some(file) = &args.report {
+        let results: Vec<RunResult> = serde_json::from_str(
+            &std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?,
+        )?;
+        let summaries = report::summarise(&results, args.slos);
+        println!(
+            "{}\n{}\n{}",
+            report::markdown(&summaries, args.slos),
+            report::breakdown(&results, args.slos),
+            report::runs_markdown(&results, args.slos)
+        );
+        return Ok(());
+    }
+    if args.resume {
+        if !args.work.join(MARKER).exists() || !args.work.join("state.json").exists() {
+            bail!("nothing to resume in {}", args.work.display());
+        }
+    } else {
+        prepare_work(&args.work)?;
+    }
     let work = std::fs::canonicalize(&args.work)?;
-    say(t0, format!("work directory {}", work.display()));
+    say(t0, format!("work directory {}{}", work.display(), if args.resume { " (resuming)" } else { "" }));
+    let state_file = work.join("state.json");
+    let saved: Option<State> = if args.resume {
+        let st: State = serde_json::from_str(&std::fs::read_to_string(&state_file)?)?;
+        if (st.slos, st.days, st.step) != (args.slos, args.days, args.step) {
+            bail!(
+                "the interrupted run used --slos {} --days {} --step {}; resume with the same",
+                st.slos,
+                st.days,
+                st.step
+            );
+        }
+        Some(st)
+    } else {
+        None
+    };
 
     // 1. Rule files.
     let files = rulesets::rule_files(args.slos, args.step)?;
@@ -200,7 +263,7 @@ fn real_main() -> Result<()> {
 
     // 2. Traffic, live endpoint, recorder.
     let now = unix_now();
-    let start = now - now.rem_euclid(3600) - args.days * DAY;
+    let start = saved.as_ref().map_or(now - now.rem_euclid(3600) - args.days * DAY, |st| st.start);
     let scenario = traffic::scenario(args.slos, start, args.days * DAY, HORIZON)?;
     say(t0, format!("scenario built: {} series from {start}", scenario.series().len()));
     let live = Arc::new(traffic::Live::new(&scenario, unix_now() - 60)?);
@@ -223,89 +286,131 @@ fn real_main() -> Result<()> {
         }
         std::thread::sleep(Duration::from_millis(200));
     }
-    let cut = server.first_scrape_ms.load(Ordering::SeqCst) / 1000 - 20;
+    let state = match saved {
+        Some(st) => st,
+        None => {
+            let st = State {
+                start,
+                cut: server.first_scrape_ms.load(Ordering::SeqCst) / 1000 - 20,
+                slos: args.slos,
+                days: args.days,
+                step: args.step,
+                began: now,
+            };
+            std::fs::write(&state_file, serde_json::to_string_pretty(&st)?)?;
+            st
+        }
+    };
+    let cut = state.cut;
     say(t0, format!("first scrape; the backfilled past ends before {cut}"));
+    let raw_done = work.join("raw.done");
+    let hist_done = work.join("hist.done");
 
     // 3a. Raw history, SLO by SLO.
-    let next = AtomicUsize::new(0);
-    let samples = std::sync::atomic::AtomicU64::new(0);
-    std::thread::scope(|scope| -> Result<()> {
-        let handles: Vec<_> = (0..args.jobs)
-            .map(|_| {
-                scope.spawn(|| -> Result<()> {
-                    loop {
-                        let i = next.fetch_add(1, Ordering::SeqCst);
-                        if i >= args.slos {
-                            return Ok(());
+    if !raw_done.exists() {
+        let next = AtomicUsize::new(0);
+        let samples = std::sync::atomic::AtomicU64::new(0);
+        std::thread::scope(|scope| -> Result<()> {
+            let handles: Vec<_> = (0..args.jobs)
+                .map(|_| {
+                    scope.spawn(|| -> Result<()> {
+                        loop {
+                            let i = next.fetch_add(1, Ordering::SeqCst);
+                            if i >= args.slos {
+                                return Ok(());
+                            }
+                            let j = traffic::job(i);
+                            let out = work.join("staging").join(&j);
+                            if out.join(".done").exists() {
+                                continue;
+                            }
+                            let _ = std::fs::remove_dir_all(&out);
+                            let t = Instant::now();
+                            let om = work.join("om").join(format!("{j}.om"));
+                            let file = std::io::BufWriter::new(std::fs::File::create(&om)?);
+                            let n = traffic::write_openmetrics(&scenario, &j, args.step, cut, file)?;
+                            let written = t.elapsed().as_secs_f64();
+                            backfill_openmetrics(&om, &out)?;
+                            std::fs::remove_file(&om)?;
+                            std::fs::write(out.join(".done"), "")?;
+                            samples.fetch_add(n, Ordering::SeqCst);
+                            say(
+                                t0,
+                                format!(
+                                    "{j}: {n} samples written in {written:.0} s, backfilled in {:.0} s",
+                                    t.elapsed().as_secs_f64() - written
+                                ),
+                            );
                         }
-                        let j = traffic::job(i);
-                        let t = Instant::now();
-                        let om = work.join("om").join(format!("{j}.om"));
-                        let file = std::io::BufWriter::new(std::fs::File::create(&om)?);
-                        let n = traffic::write_openmetrics(&scenario, &j, args.step, cut, file)?;
-                        let written = t.elapsed().as_secs_f64();
-                        let out = work.join("staging").join(&j);
-                        backfill_openmetrics(&om, &out)?;
-                        std::fs::remove_file(&om)?;
-                        samples.fetch_add(n, Ordering::SeqCst);
-                        say(
-                            t0,
-                            format!(
-                                "{j}: {n} samples written in {written:.0} s, backfilled in {:.0} s",
-                                t.elapsed().as_secs_f64() - written
-                            ),
-                        );
-                    }
+                    })
                 })
-            })
-            .collect();
-        for h in handles {
-            h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))?;
-        }
-        Ok(())
-    })?;
-    let moved = tsdb::move_blocks(&work.join("staging"), &recorder_dir)?;
-    say(
-        t0,
-        format!(
-            "{} raw samples in {moved} blocks moved into the recorder; waiting for compaction",
-            samples.into_inner()
-        ),
-    );
-    let blocks = tsdb::wait_settled(&recorder_dir, Duration::from_secs(90), Duration::from_secs(4 * 3600))?;
-    say(
-        t0,
-        format!("recorder settled: {} blocks, {:.1} GB", blocks.len(), tsdb::disk_usage(&recorder_dir) as f64 / 1e9),
-    );
-
-    // 3b. Recorded history of the base recordings, up to where the recorder took over.
-    for (base, interval, name) in [(&sloop_base, 150u64, "sloop"), (&sloth_base, 60, "sloth")] {
-        let out = work.join("hist").join(name);
-        let plan = Plan::new(
-            cut,
-            sloop_core::Duration::from_days(30),
-            sloop_core::Duration::from_secs(interval),
-            &base.display().to_string(),
-            &recorder.url(),
-            &out.display().to_string(),
-        );
-        let t = Instant::now();
-        tsdb::promtool(&plan.promtool_args())?;
-        let n = tsdb::move_blocks(&out, &recorder_dir)?;
+                .collect();
+            for h in handles {
+                h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))?;
+            }
+            Ok(())
+        })?;
+        let moved = tsdb::move_blocks(&work.join("staging"), &recorder_dir)?;
         say(
             t0,
             format!(
-                "{name} base recordings backfilled from {} in {:.0} s ({n} blocks)",
-                plan.start,
-                t.elapsed().as_secs_f64()
+                "{} raw samples in {moved} blocks moved into the recorder; waiting for compaction",
+                samples.into_inner()
             ),
         );
+        let blocks = tsdb::wait_settled(&recorder_dir, Duration::from_secs(90), Duration::from_secs(4 * 3600))?;
+        say(
+            t0,
+            format!(
+                "recorder settled: {} blocks, {:.1} GB",
+                blocks.len(),
+                tsdb::disk_usage(&recorder_dir) as f64 / 1e9
+            ),
+        );
+        std::fs::write(&raw_done, "")?;
     }
-    let blocks = tsdb::wait_settled(&recorder_dir, Duration::from_secs(90), Duration::from_secs(3600))?;
-    say(
-        t0,
-        format!("recorder settled: {} blocks, {:.1} GB", blocks.len(), tsdb::disk_usage(&recorder_dir) as f64 / 1e9),
-    );
+
+    // 3b. Recorded history of the base recordings, up to where the recorder took over.
+    if !hist_done.exists() {
+        for (base, interval, name) in [(&sloop_base, 150u64, "sloop"), (&sloth_base, 60, "sloth")] {
+            let out = work.join("hist").join(name);
+            let done = work.join("hist").join(format!("{name}.done"));
+            if done.exists() {
+                continue;
+            }
+            let _ = std::fs::remove_dir_all(&out);
+            let plan = Plan::new(
+                cut,
+                sloop_core::Duration::from_days(30),
+                sloop_core::Duration::from_secs(interval),
+                &base.display().to_string(),
+                &recorder.url(),
+                &out.display().to_string(),
+            );
+            let t = Instant::now();
+            tsdb::promtool(&plan.promtool_args())?;
+            let n = tsdb::move_blocks(&out, &recorder_dir)?;
+            say(
+                t0,
+                format!(
+                    "{name} base recordings backfilled from {} in {:.0} s ({n} blocks)",
+                    plan.start,
+                    t.elapsed().as_secs_f64()
+                ),
+            );
+            std::fs::write(&done, "")?;
+        }
+        let blocks = tsdb::wait_settled(&recorder_dir, Duration::from_secs(90), Duration::from_secs(3600))?;
+        say(
+            t0,
+            format!(
+                "recorder settled: {} blocks, {:.1} GB",
+                blocks.len(),
+                tsdb::disk_usage(&recorder_dir) as f64 / 1e9
+            ),
+        );
+        std::fs::write(&hist_done, "")?;
+    }
     check_recorder(&recorder, &args, t0)?;
 
     // 4. Measured runs.
@@ -323,13 +428,21 @@ fn real_main() -> Result<()> {
             eval_interval: Duration::from_secs(60),
         },
     };
-    let mut results: Vec<RunResult> = Vec::new();
+    let results_file = work.join("results.json");
+    let mut results: Vec<RunResult> = if args.resume && results_file.exists() {
+        serde_json::from_str(&std::fs::read_to_string(&results_file)?)?
+    } else {
+        Vec::new()
+    };
     for r in 1..=args.repeats {
         // Rotate the order so no set always runs first or last.
         let mut order = args.sets.clone();
         let shift = (r - 1) % order.len().max(1);
         order.rotate_left(shift);
         for &set in &order {
+            if results.iter().any(|x| x.set == set.name() && x.repeat == r) {
+                continue;
+            }
             let mut attempt = 0;
             loop {
                 attempt += 1;
@@ -355,7 +468,7 @@ fn real_main() -> Result<()> {
                 }
                 let disturbed = bg > args.max_background;
                 results.push(result);
-                std::fs::write(work.join("results.json"), serde_json::to_string_pretty(&results)?)?;
+                std::fs::write(&results_file, serde_json::to_string_pretty(&results)?)?;
                 if !disturbed || attempt >= 3 {
                     break;
                 }
@@ -383,10 +496,11 @@ fn real_main() -> Result<()> {
         args.repeats
     );
     let md = format!(
-        "Date: {}  \nMachine: {machine}  \nConfiguration: {config}  \nCommand: `{}`  \nTotal time: {:.1} h\n\n{table}\n{}",
+        "Date: {}  \nMachine: {machine}  \nConfiguration: {config}  \nCommand: `{}`  \nTotal time: {:.1} h\n\n{table}\n{}\n{}",
         jiff::Timestamp::now().strftime("%Y-%m-%d %H:%M UTC"),
         std::env::args().collect::<Vec<_>>().join(" "),
-        t0.elapsed().as_secs_f64() / 3600.0,
+        (unix_now() - state.began) as f64 / 3600.0,
+        report::breakdown(&results, args.slos),
         report::runs_markdown(&results, args.slos),
     );
     println!("\n{md}");

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use sloop_testkit::prometheus::{Prometheus, StartOptions};
 use sloop_testkit::synthetic::{DAY, Scenario};
 
@@ -42,7 +42,7 @@ pub(crate) fn scrape_config(live: SocketAddr) -> String {
 }
 
 /// One group's figures over the window.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct GroupStat {
     /// The SLO it belongs to (`svc-NN`).
     pub(crate) service: Option<String>,
@@ -55,7 +55,7 @@ pub(crate) struct GroupStat {
 }
 
 /// One SLO's 30-day error budget left, read and true.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct Budget {
     /// `svc-NN`.
     pub(crate) service: String,
@@ -68,7 +68,7 @@ pub(crate) struct Budget {
 }
 
 /// Everything measured in one run.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct RunResult {
     /// The rule set.
     pub(crate) set: String,

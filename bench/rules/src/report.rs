@@ -175,3 +175,36 @@ pub(crate) fn runs_markdown(results: &[RunResult], slos: usize) -> String {
     }
     out
 }
+
+/// Where each set's evaluation time goes: per kind of group (the group
+/// name with the SLO's id left out), the mean over SLOs of the median
+/// duration over the interval, median over the runs.
+pub(crate) fn breakdown(results: &[RunResult], slos: usize) -> String {
+    use std::collections::BTreeMap;
+    /// Per run: interval, sum over SLOs of median duration / interval, sum of median durations.
+    type PerRun = (f64, f64, f64);
+    let mut by: BTreeMap<(String, String), Vec<PerRun>> = BTreeMap::new();
+    for r in results {
+        let mut run: BTreeMap<String, PerRun> = BTreeMap::new();
+        for (name, g) in r.groups.iter().filter(|(_, g)| g.service.is_some()) {
+            let kind = g.service.as_deref().map_or(name.clone(), |svc| name.replace(svc, "*"));
+            let e = run.entry(kind).or_insert((g.interval, 0.0, 0.0));
+            e.1 += g.median_duration / g.interval;
+            e.2 += g.median_duration;
+        }
+        for (kind, v) in run {
+            by.entry((r.set.clone(), kind)).or_default().push(v);
+        }
+    }
+    let mut out = String::from(
+        "| Set | Group (per SLO) | Interval (s) | Median duration (ms) | Evaluation per SLO (ms per s) |\n\
+         |---|---|---:|---:|---:|\n",
+    );
+    let n = slos.max(1) as f64;
+    for ((set, kind), runs) in &by {
+        let load = median(runs.iter().map(|r| r.1 / n * 1000.0).collect());
+        let duration = median(runs.iter().map(|r| r.2 / n * 1000.0).collect());
+        let _ = writeln!(out, "| {set} | `{kind}` | {} | {} | {} |", runs[0].0, fmt(duration, 3), fmt(load, 3));
+    }
+    out
+}

@@ -238,3 +238,25 @@ fn published_schema_is_current() {
     let v: serde_json::Value = serde_json::from_str(&generated).unwrap();
     assert_eq!(v["required"], serde_json::json!(["apiVersion", "service", "slos"]));
 }
+
+#[test]
+fn native_histogram_latency_reads_as_pyrra_computes_it() {
+    let yaml = "apiVersion: sloop/v1\nservice: api\nslos:\n  - name: fast\n    target: 99\n    window: 28d\n    \
+                latency:\n      metric: http_request_duration_seconds\n      native: true\n      \
+                selector: { job: api }\n      threshold: 250ms\n";
+    let loaded = load(yaml).unwrap();
+    let Indicator::Ratio(r) = &loaded.manifest.objectives[0].indicator else { panic!("not a ratio") };
+    assert_eq!(r.total, "histogram_count(sum(rate(http_request_duration_seconds{job=\"api\"}[{{.window}}])))");
+    assert_eq!(
+        r.events,
+        EventQuery::Good(
+            "histogram_fraction(0, 0.25, sum(rate(http_request_duration_seconds{job=\"api\"}[{{.window}}]))) * \
+             histogram_count(sum(rate(http_request_duration_seconds{job=\"api\"}[{{.window}}])))"
+                .into()
+        )
+    );
+    // Buckets make no sense for a native histogram: a clear error, at the latency block.
+    let bad = yaml.replace("native: true\n", "native: true\n      total: inf\n");
+    let e = only_error(&bad);
+    assert!(e.message.contains("native histogram"), "{e:?}");
+}

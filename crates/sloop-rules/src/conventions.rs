@@ -32,6 +32,12 @@ pub const BAD_RATE: &str = "sloop:slo_bad_events:rate";
 pub const TOTAL_RATE: &str = "sloop:slo_events:rate";
 /// Recorded error ratio over the base range of a raw-ratio indicator (Sloth `raw`).
 pub const RAW_RATIO: &str = "sloop:slo_raw_error_ratio:rate";
+/// The first instant of a calendar window's current period (unix seconds, UTC).
+pub const PERIOD_START: &str = "sloop:slo_period_start:timestamp";
+/// The error ratio of a calendar window's current period so far.
+pub const PERIOD_ERROR_RATIO: &str = "sloop:slo_error_ratio:period";
+/// The error budget left in a calendar window's current period so far.
+pub const PERIOD_BUDGET_REMAINING: &str = "sloop:slo_error_budget_remaining:period";
 /// The share of the SLO window covered by recorded history (0 to 1).
 pub const WINDOW_COVERAGE: &str = "sloop:slo_window_coverage:ratio";
 /// The name of the burn-rate alerts unless the manifest names them.

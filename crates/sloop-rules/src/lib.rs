@@ -15,9 +15,12 @@
 pub mod backfill;
 pub mod conventions;
 pub mod generate;
-pub mod promql;
 pub mod render;
 pub mod rules;
+
+/// Reading and rewriting PromQL, shared with the providers: it lives in
+/// sloop-core and keeps its old path here.
+pub use sloop_core::promql;
 
 pub use conventions::Naming;
 pub use generate::{Generated, Options, Skipped, generate};

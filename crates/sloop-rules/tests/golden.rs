@@ -24,6 +24,7 @@ const CASES: &[(&str, &str, Naming, &str)] = &[
     ("examples/sloth/raw-wifi.yml", "sloth-raw.kubernetes", Naming::Sloop, "kubernetes"),
     ("examples/pyrra/latency-native.yaml", "pyrra-latency-native", Naming::Sloop, "prometheus"),
     ("examples/sloth/two-slos.yml", "sloth-two-slos.sloth-naming", Naming::Sloth, "prometheus"),
+    ("crates/sloop-rules/tests/promtool/calendar.yaml", "calendar-day", Naming::Sloop, "prometheus"),
 ];
 
 fn render(input: &str, naming: Naming, target: &str) -> String {

@@ -18,4 +18,5 @@
 #![forbid(unsafe_code)]
 
 pub mod prometheus;
-pub mod synthetic;
+/// Synthetic traffic, re-exported from sloop-synthetic.
+pub use sloop_synthetic as synthetic;

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-/// SLOs as code: validate, explain and convert service level objectives.
+/// SLOs as code: validate, explain, convert, measure and report service level objectives.
 ///
 /// sloop reads its own format (apiVersion: sloop/v1) and Reliably, OpenSLO v1,
 /// Sloth (prometheus/v1) and Pyrra manifests, detecting the format of each file.
@@ -51,6 +51,25 @@ pub(crate) enum Command {
     /// Generate rules that let a monitoring system evaluate the SLOs itself.
     #[command(subcommand)]
     Generate(GenerateCommand),
+
+    /// Measure SLOs on an interval into the embedded store (SQLite), backfilling history first.
+    ///
+    /// Counts come from Prometheus-compatible APIs (--prometheus-url) and Datadog (DD_API_KEY,
+    /// DD_APP_KEY, DD_SITE). A provider that is down leaves a gap that is filled when it comes
+    /// back. Ctrl-C or SIGTERM stops it after the current write.
+    #[command(after_help = "Examples:\n  sloop agent -f slos/ --prometheus-url http://localhost:9090\n  \
+                            sloop agent -f web.yaml -i 30s --db /var/lib/sloop/sloop.db --log-format json\n  \
+                            sloop agent -f examples/sloop/checkout.yaml --synthetic 1 --once")]
+    Agent(crate::cli_measure::AgentArgs),
+
+    /// Where every SLO stands: SLI, budget left, burn rates, alerts and trend. Also a CI gate.
+    ///
+    /// Reads the store the agent fills (--db), or asks the providers directly (--live).
+    /// Exits 0 when every SLO passes the --fail-on conditions, 1 when one does not, 2 on error.
+    #[command(after_help = "Examples:\n  sloop report -f slos/\n  sloop report -f slos/ -w\n  \
+                            sloop report -f slos/ --live --prometheus-url http://prometheus:9090 -o markdown\n  \
+                            sloop report -f slos/ --fail-on breach,budget-below=10")]
+    Report(crate::cli_measure::ReportArgs),
 
     /// Print the JSON Schema of sloop's manifest format (for editor completion).
     Schema,

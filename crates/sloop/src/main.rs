@@ -9,8 +9,10 @@
 #![forbid(unsafe_code)]
 
 mod cli;
+mod cli_measure;
 mod commands;
 mod files;
+mod providers;
 mod style;
 
 use std::process::ExitCode;
@@ -29,6 +31,8 @@ fn main() -> ExitCode {
         Command::Budget(args) => commands::budget::run(&args, &palette),
         Command::Convert(args) => commands::convert::run(&args, &palette),
         Command::Generate(cli::GenerateCommand::Prometheus(args)) => commands::generate::run(&args, &palette),
+        Command::Agent(args) => commands::agent::run(&args, &palette),
+        Command::Report(args) => commands::report::run(&args, &palette),
         Command::Schema => {
             print!("{}", sloop_core::spec::sloop::json_schema());
             Ok(ExitCode::SUCCESS)

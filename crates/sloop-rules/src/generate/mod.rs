@@ -17,6 +17,7 @@
 //!   page 6h/30m, tickets        right after the ratios they read, and only once
 //!                               the recorded history covers the long window
 //!   metadata                    objective, budget, window, budget left, burn rates, info
+//!   calendar period so far      for calendar windows: ratio and budget since the period began
 //!   data-absent alert
 //! ```
 //!
@@ -28,7 +29,10 @@
 //! its history into two series.
 
 mod alerts;
+mod calendar;
 mod meta;
+
+pub use calendar::period_start as calendar_period_start;
 
 use std::collections::BTreeMap;
 
@@ -234,16 +238,6 @@ fn slo_rules(o: &Objective, options: &Options) -> Result<SloRules, String> {
         budget: budget_literal(o),
     };
     let mut notes = Vec::new();
-    if let TimeWindow::Calendar(c) = &o.window {
-        notes.push(format!(
-            "calendar window ({} in {}): the burn-rate alerts use its nominal length of {}, and the SLO-window \
-             ratio and budget are recorded over a rolling {} (a period that resets cannot be expressed as a range)",
-            c.unit.as_str(),
-            c.time_zone,
-            ctx.window,
-            ctx.window
-        ));
-    }
     if matches!(ctx.rates, EventRates::ErrorRatio(_)) {
         notes.push(
             "the indicator is a raw ratio: windows longer than 1h average it over time instead of weighting by \
@@ -269,6 +263,11 @@ fn slo_rules(o: &Objective, options: &Options) -> Result<SloRules, String> {
     }
     long.extend(alerts::rules(&ctx, &plan, alerts::Group::Long));
     long.extend(meta::rules(&ctx));
+    if let TimeWindow::Calendar(c) = &o.window {
+        let (rules, note) = calendar::rules(&ctx, c);
+        long.extend(rules);
+        notes.push(note);
+    }
     long.push(alerts::absent(&ctx));
     let groups = vec![
         RuleGroup {

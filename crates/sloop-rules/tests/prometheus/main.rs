@@ -48,8 +48,6 @@ use sloop_testkit::synthetic::{DAY, HOUR, MINUTE, Scenario, Truth};
 use model::{Base, Counters};
 use scenario::{BUDGET, SERVICE, SLOS, Slo};
 
-const SKIP_VAR: &str = "SLOOP_SKIP_PROMETHEUS";
-
 /// The raw blocks reach into the future, and Prometheus' head refuses
 /// in-order samples older than the newest block ("out of bounds", dropped
 /// with a mere warning): live rule samples need the out-of-order window.
@@ -66,13 +64,7 @@ const PAIRS: [(&str, i64, i64, f64, bool); 4] = [
 
 #[test]
 fn generated_rules_are_exact_against_a_real_prometheus() {
-    if !Prometheus::available() {
-        assert!(
-            std::env::var_os(SKIP_VAR).is_some(),
-            "prometheus and promtool (2.42 or later) must be on PATH for this test: install them \
-             (`apt-get install prometheus`, or run scripts/test.sh), or set {SKIP_VAR}=1 to skip it"
-        );
-        eprintln!("skipped: prometheus/promtool are not on PATH and {SKIP_VAR} is set");
+    if !Prometheus::required_by("generated_rules_are_exact_against_a_real_prometheus") {
         return;
     }
     let clock = Instant::now();

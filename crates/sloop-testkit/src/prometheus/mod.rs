@@ -200,6 +200,9 @@ pub struct Prometheus {
     log: PathBuf,
 }
 
+/// The variable that lets tests needing Prometheus skip when it is missing.
+pub const SKIP_VAR: &str = "SLOOP_SKIP_PROMETHEUS";
+
 /// How long one HTTP request may take.
 const HTTP_TIMEOUT: Duration = Duration::from_secs(60);
 
@@ -215,6 +218,23 @@ impl Prometheus {
                 .status()
                 .is_ok_and(|s| s.success())
         })
+    }
+
+    /// For tests that need a real Prometheus: `true` when it is installed.
+    /// Without it, the test fails with how to install it, unless
+    /// `SLOOP_SKIP_PROMETHEUS` is set, in which case `test` is reported as
+    /// skipped and this returns `false`.
+    pub fn required_by(test: &str) -> bool {
+        if Self::available() {
+            return true;
+        }
+        assert!(
+            std::env::var_os(SKIP_VAR).is_some(),
+            "{test}: prometheus and promtool (2.42 or later) must be on PATH: install them \
+             (`apt-get install prometheus`, or run scripts/test.sh), or set {SKIP_VAR}=1 to skip it"
+        );
+        eprintln!("skipped {test}: prometheus/promtool are not on PATH and {SKIP_VAR} is set");
+        false
     }
 
     /// Writes a configuration, starts `prometheus` on a free loopback port

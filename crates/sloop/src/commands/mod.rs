@@ -1,10 +1,12 @@
 //! One module per command. Each has `run(args, palette) -> Result<ExitCode>`.
 
+pub(crate) mod agent;
 pub(crate) mod budget;
 pub(crate) mod convert;
 pub(crate) mod docs;
 pub(crate) mod explain;
 pub(crate) mod generate;
+pub(crate) mod report;
 pub(crate) mod validate;
 
 use std::process::ExitCode;

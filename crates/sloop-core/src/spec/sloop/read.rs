@@ -475,6 +475,26 @@ fn latency(doc: &Document<'_>, path: &str, l: &LatencySpec, provider: &ProviderR
             ));
         }
     };
+    if l.native {
+        // A native histogram has one series per label set, not one per bucket:
+        // count the good requests with histogram_fraction, as Pyrra does.
+        if l.le.is_some() || l.total.is_some() || l.buckets.is_some() {
+            return Err(doc.error(
+                "invalid-latency",
+                path,
+                "a native histogram has no `le` buckets: le, total and buckets do not apply",
+                Some("native: true with threshold: 200ms"),
+            ));
+        }
+        let series = format!("{metric}{{{}}}", matchers.join(","));
+        let total = format!("histogram_count(sum(rate({series}[{{{{.window}}}}])))");
+        let good = format!("histogram_fraction(0, {threshold}, sum(rate({series}[{{{{.window}}}}]))) * {total}");
+        return Ok(Indicator::Ratio(RatioIndicator {
+            provider: provider.clone(),
+            events: EventQuery::Good(good),
+            total,
+        }));
+    }
     if let Some(b) = &l.buckets
         && let Some(i) = b.iter().position(|x| !(x.is_finite() && *x > 0.0))
     {

@@ -221,6 +221,10 @@ pub struct LatencySpec {
     /// The histogram's bucket boundaries in seconds, if known (checked against the threshold).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub buckets: Option<Vec<f64>>,
+    /// A native histogram (no `_bucket` series): good requests are
+    /// `histogram_fraction(0, threshold, …) × histogram_count(…)`, as Pyrra computes them.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub native: bool,
 }
 
 /// A query returning a ratio.

@@ -112,6 +112,7 @@ fn slo(o: &Objective, service_labels: &BTreeMap<String, String>, default: &Provi
                 le: Some(l.threshold.clone()),
                 total: (l.total == LatencyTotal::InfBucket).then(|| "inf".to_string()),
                 buckets: l.buckets.clone(),
+                native: false,
             })
         }
         Indicator::Raw(r) => {

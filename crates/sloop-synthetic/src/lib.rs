@@ -1,4 +1,10 @@
-//! Deterministic, seeded synthetic HTTP traffic with exact ground truth.
+//! # sloop-synthetic
+//!
+//! Deterministic, seeded synthetic HTTP traffic with exact ground truth: the
+//! data behind `sloop demo`, the synthetic provider, and the tests and
+//! benchmarks that compare sloop's numbers with the truth. Pure: it depends on
+//! nothing else of sloop.
+//!
 //!
 //! A [`Scenario`] is a stretch of time (minute resolution) and one or more
 //! [`SeriesGroup`]s, each the traffic of one SLO: a request rate following a
@@ -13,7 +19,7 @@
 //!   to compare what generated Prometheus rules compute against.
 //!
 //! ```
-//! use sloop_testkit::synthetic::{Scenario, SeriesGroup, DAY, HOUR, MINUTE};
+//! use sloop_synthetic::{Scenario, SeriesGroup, DAY, HOUR, MINUTE};
 //! let start = 1_709_251_200; // 2024-03-01T00:00:00Z
 //! let scenario = Scenario::builder(start, 2 * DAY)
 //!     .seed(7)
@@ -39,6 +45,7 @@
 //! the same bytes, on every machine and with every version of this crate's
 //! dependencies (the random numbers and the cosine are computed by code
 //! written out in this module).
+#![forbid(unsafe_code)]
 
 mod latency;
 mod openmetrics;

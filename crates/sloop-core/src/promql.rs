@@ -6,20 +6,33 @@
 //! - a query with a fixed range: `sum(rate(x[5m]))` (OpenSLO);
 //! - a bare counter selector: `http_requests_total{job="app"}` (Pyrra).
 //!
-//! [`windowed`] turns each into the same query over any window, by parsing
-//! it and setting the range of every matrix selector in the syntax tree. A
-//! bare selector becomes `sum(rate(selector[w]))`. Nothing is spliced into
+//! Each is parsed, and rewritten in its syntax tree, into one of two forms:
+//!
+//! - [`EventRates`] and [`Template`], for the rule generator (sloop-rules):
+//!   the same query over any window, as a rate. A bare selector becomes
+//!   `sum(rate(selector[w]))`.
+//! - [`CountQueries`] and [`CountQuery`], for providers: the *number* of
+//!   events in one interval, every `rate()` turned into `increase()` over
+//!   the interval's length.
+//!
+//! Either way the range of every matrix selector is set in the tree, and a
+//! grouped result is summed into one series. Nothing is spliced into
 //! unparsed text except the placeholder, which is replaced before parsing.
 
 use std::time::Duration as StdDuration;
 
 use promql_parser::label::{MatchOp, Matcher};
 use promql_parser::parser::{self, AggregateExpr, Expr, MatrixSelector, VectorSelector, token};
-use sloop_core::Duration;
-use sloop_core::model::{EventQuery, Indicator, LatencyIndicator, LatencyTotal, RawMeasure};
-use sloop_core::query::{WINDOW_PLACEHOLDER, render_window};
 
-/// How a query failed to become rules.
+use crate::Duration;
+use crate::model::{EventQuery, Indicator, LatencyIndicator, LatencyTotal, RawMeasure};
+use crate::query::{WINDOW_PLACEHOLDER, has_window_placeholder, render_window};
+
+mod count;
+
+pub use count::{CountError, CountQueries, CountQuery, Counted};
+
+/// Why a query cannot be read or rewritten.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{reason}")]
 pub struct QueryError {
@@ -83,7 +96,7 @@ impl Template {
         let text = render_window(query, "5m");
         let expr = match (parser::parse(&text), dialect) {
             (Ok(e), _) => e,
-            (Err(_), Dialect::MetricsQl) if sloop_core::query::has_window_placeholder(query) => {
+            (Err(_), Dialect::MetricsQl) if has_window_placeholder(query) => {
                 // `at` sums it, so it is one series.
                 return Ok(Self { body: Body::Text(query.to_string()), single: true });
             }
@@ -95,21 +108,7 @@ impl Template {
             }
             (Err(e), Dialect::PromQl) => return Err(err(format!("invalid PromQL: {}", e.trim()))),
         };
-        let expr = match expr {
-            // A bare counter selector: count its increase.
-            Expr::VectorSelector(vs) => sum(rate(vs, StdDuration::from_secs(300))),
-            other => other,
-        };
-        if count_ranges(&expr) == 0 {
-            return Err(err(format!(
-                "the query has no range to set the window on; write it as a rate over {WINDOW_PLACEHOLDER}, \
-                 e.g. sum(rate(http_requests_total[{WINDOW_PLACEHOLDER}]))"
-            )));
-        }
-        // One series per SLO: a grouped query is summed, so `or vector(0)` and
-        // matching between windows stay simple.
-        let expr = if is_single_series(&expr) { expr } else { sum(expr) };
-        Ok(Self { body: Body::Parsed(expr), single: true })
+        Ok(Self { body: Body::Parsed(one_windowed_series(query, expr)?), single: true })
     }
 
     fn from_expr(expr: Expr) -> Self {
@@ -139,6 +138,29 @@ impl Template {
     pub fn is_single(&self) -> bool {
         self.single
     }
+}
+
+/// A parsed query made ready to be windowed: a bare counter selector counts
+/// its increase, the query must have a range to set, and a grouped result is
+/// summed into one series.
+fn one_windowed_series(query: &str, expr: Expr) -> Result<Expr, QueryError> {
+    let expr = match expr {
+        // A bare counter selector: count its increase.
+        Expr::VectorSelector(vs) => sum(range_call("rate", vs, StdDuration::from_secs(300))),
+        other => other,
+    };
+    if count_ranges(&expr) == 0 {
+        return Err(QueryError {
+            query: query.to_string(),
+            reason: format!(
+                "the query has no range to set the window on; write it as a rate over {WINDOW_PLACEHOLDER}, \
+                 e.g. sum(rate(http_requests_total[{WINDOW_PLACEHOLDER}]))"
+            ),
+        });
+    }
+    // One series per SLO: a grouped query is summed, so `or vector(0)` and
+    // matching between windows stay simple.
+    Ok(if is_single_series(&expr) { expr } else { sum(expr) })
 }
 
 impl EventRates {
@@ -240,28 +262,38 @@ fn text_of(t: &Template) -> String {
 
 /// good = `le` bucket at the threshold, total = `_count` or the `+Inf` bucket.
 fn latency(l: &LatencyIndicator) -> Result<EventRates, String> {
-    let selector = |suffix: &str, le: Option<String>| -> Result<VectorSelector, String> {
+    let (good, total) = histogram_selectors(l).map_err(|e| e.reason)?;
+    let five = StdDuration::from_secs(300);
+    let good = sum(range_call("rate", good, five));
+    let total = sum(range_call("rate", total, five));
+    let bad =
+        call("clamp_min", vec![binary(paren(total.clone()), token::T_SUB, paren(or_zero(good))), Expr::from(0.0)]);
+    Ok(EventRates::Events { bad: Template::from_expr(bad), total: Template::from_expr(total) })
+}
+
+/// The selectors of a latency indicator's good requests (the `le` bucket at
+/// the threshold) and of all its requests (`_count` or the `+Inf` bucket).
+fn histogram_selectors(l: &LatencyIndicator) -> Result<(VectorSelector, VectorSelector), QueryError> {
+    let selector = |suffix: &str, le: Option<String>| -> Result<VectorSelector, QueryError> {
         let text = format!("{}{suffix}{{{}}}", l.metric, l.matchers.join(","));
+        let err = |reason: String| QueryError { query: text.clone(), reason };
         let mut vs = match parser::parse(&text) {
             Ok(Expr::VectorSelector(vs)) => vs,
-            Ok(_) => return Err(format!("`{text}` is not a selector")),
-            Err(e) => return Err(format!("`{text}`: invalid PromQL: {}", e.trim())),
+            Ok(_) => return Err(err(format!("`{text}` is not a selector"))),
+            Err(e) => return Err(err(format!("`{text}`: invalid PromQL: {}", e.trim()))),
         };
         if let Some(re) = le {
-            let m = Matcher::new_matcher(token::T_EQL_REGEX, "le".into(), re).map_err(|e| e.to_string())?;
+            let m = Matcher::new_matcher(token::T_EQL_REGEX, "le".into(), re).map_err(|e| err(e.to_string()))?;
             vs.matchers.matchers.push(m);
         }
         Ok(vs)
     };
-    let five = StdDuration::from_secs(300);
-    let good = sum(rate(selector("_bucket", Some(le_regex(&l.threshold)))?, five));
+    let good = selector("_bucket", Some(le_regex(&l.threshold)))?;
     let total = match l.total {
-        LatencyTotal::Count => sum(rate(selector("_count", None)?, five)),
-        LatencyTotal::InfBucket => sum(rate(selector("_bucket", Some(r"\+Inf".into()))?, five)),
+        LatencyTotal::Count => selector("_count", None)?,
+        LatencyTotal::InfBucket => selector("_bucket", Some(r"\+Inf".into()))?,
     };
-    let bad =
-        call("clamp_min", vec![binary(paren(total.clone()), token::T_SUB, paren(or_zero(good))), Expr::from(0.0)]);
-    Ok(EventRates::Events { bad: Template::from_expr(bad), total: Template::from_expr(total) })
+    Ok((good, total))
 }
 
 /// A regular expression matching a bucket boundary however it is printed:
@@ -278,8 +310,9 @@ pub fn le_regex(threshold: &str) -> String {
     }
 }
 
-fn rate(vs: VectorSelector, range: StdDuration) -> Expr {
-    call("rate", vec![Expr::MatrixSelector(MatrixSelector { vs, range })])
+/// `name(vs[range])`, for `rate` and `increase`.
+fn range_call(name: &str, vs: VectorSelector, range: StdDuration) -> Expr {
+    call(name, vec![Expr::MatrixSelector(MatrixSelector { vs, range })])
 }
 
 fn sum(e: Expr) -> Expr {
@@ -313,29 +346,33 @@ fn binary(lhs: Expr, op: token::TokenId, rhs: Expr) -> Expr {
     })
 }
 
-/// A call of one of the few functions sloop builds itself. promql-parser
-/// only hands out its function table through the parser, so each is taken
-/// from a parsed sample call.
+/// A call of one of the few functions sloop builds itself.
 fn call(name: &str, args: Vec<Expr>) -> Expr {
-    let sample = match name {
-        "rate" => "rate(x[1m])",
-        "clamp_min" => "clamp_min(x, 0)",
-        "vector" => "vector(0)",
-        other => unreachable!("sloop does not build calls of {other}"),
-    };
+    Expr::Call(parser::Call {
+        func: function(name),
+        args: parser::FunctionArgs { args: args.into_iter().map(Box::new).collect() },
+    })
+}
+
+/// One of the few functions sloop builds calls of. promql-parser only hands
+/// out its function table through the parser, so each is taken from a
+/// parsed sample call.
+fn function(name: &str) -> parser::Function {
     // Parsing is slow next to cloning: parse each sample once per process.
-    static FUNCTIONS: std::sync::OnceLock<Vec<(&'static str, parser::Function)>> = std::sync::OnceLock::new();
+    static FUNCTIONS: std::sync::OnceLock<Vec<parser::Function>> = std::sync::OnceLock::new();
     let table = FUNCTIONS.get_or_init(|| {
-        ["rate(x[1m])", "clamp_min(x, 0)", "vector(0)"]
+        ["rate(x[1m])", "increase(x[1m])", "clamp_min(x, 0)", "vector(0)"]
             .into_iter()
             .map(|s| match parser::parse(s) {
-                Ok(Expr::Call(c)) => (s, c.func),
+                Ok(Expr::Call(c)) => c.func,
                 _ => unreachable!("{s} parses as a call"),
             })
             .collect()
     });
-    let func = table.iter().find(|(s, _)| *s == sample).map(|(_, f)| f.clone()).unwrap_or_else(|| unreachable!());
-    Expr::Call(parser::Call { func, args: parser::FunctionArgs { args: args.into_iter().map(Box::new).collect() } })
+    match table.iter().find(|f| f.name == name) {
+        Some(f) => f.clone(),
+        None => unreachable!("sloop does not build calls of {name}"),
+    }
 }
 
 fn count_ranges(e: &Expr) -> usize {

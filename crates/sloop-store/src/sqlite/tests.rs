@@ -1,0 +1,75 @@
+//! What the store does to the file, row by row: appends touch only the new
+//! rows; a write into the middle updates the sums of the later rows once.
+
+use sloop_core::measure::Measurement;
+use sloop_core::model::Labels;
+
+use super::SqliteStore;
+use crate::Store;
+
+fn web() -> Labels {
+    Labels::from([("service".to_string(), "web".to_string())])
+}
+
+fn minutes(first: i64, n: i64) -> Vec<Measurement> {
+    (first..first + n).map(|k| Measurement::new(web(), 60 * k, 60 * (k + 1), 1.0, 2.0).unwrap()).collect()
+}
+
+/// Counts the rows of `points` inserted and updated from now on, with
+/// temporary triggers (they live only on this connection).
+fn count_row_writes(store: &SqliteStore) {
+    store
+        .write_connection()
+        .execute_batch(
+            "CREATE TEMP TABLE row_writes (kind TEXT NOT NULL);
+             CREATE TEMP TRIGGER count_inserts AFTER INSERT ON main.points
+                 BEGIN INSERT INTO row_writes VALUES ('insert'); END;
+             CREATE TEMP TRIGGER count_updates AFTER UPDATE ON main.points
+                 BEGIN INSERT INTO row_writes VALUES ('update'); END;",
+        )
+        .unwrap();
+}
+
+/// Rows inserted and updated since the last call.
+fn row_writes(store: &SqliteStore) -> (i64, i64) {
+    let conn = store.write_connection();
+    let count = |kind: &str| -> i64 {
+        conn.query_row("SELECT count(*) FROM row_writes WHERE kind = ?1", [kind], |r| r.get(0)).unwrap()
+    };
+    let out = (count("insert"), count("update"));
+    conn.execute("DELETE FROM row_writes", []).unwrap();
+    out
+}
+
+#[test]
+fn appending_touches_only_the_new_rows() {
+    let store = SqliteStore::in_memory().unwrap();
+    store.write(&minutes(0, 1000)).unwrap();
+    count_row_writes(&store);
+    store.write(&minutes(1000, 10)).unwrap();
+    assert_eq!(row_writes(&store), (10, 0), "an append must not update the 1,000 earlier rows");
+    // Rewriting the newest points with the same counts writes nothing.
+    store.write(&minutes(1005, 5)).unwrap();
+    assert_eq!(row_writes(&store), (0, 0));
+}
+
+#[test]
+fn writing_into_the_middle_recomputes_the_later_sums_once() {
+    let store = SqliteStore::in_memory().unwrap();
+    let mut first = minutes(0, 1000);
+    first.retain(|m| m.to != 60 * 501 && m.to != 60 * 701);
+    store.write(&first).unwrap();
+    count_row_writes(&store);
+    // Two holes filled in one batch: the rows from the first one on have
+    // their sums recomputed, each once (the upsert of each new row counts
+    // as an insert; the recomputation updates it as well).
+    store.write(&minutes(700, 1).into_iter().chain(minutes(500, 1)).collect::<Vec<_>>()).unwrap();
+    assert_eq!(row_writes(&store), (2, 500));
+    let c = store.counts(&web(), 0, 60 * 1000).unwrap();
+    assert_eq!((c.good(), c.total()), (1000.0, 2000.0));
+    // New counts for one interval: every later row, once.
+    store.write(&[Measurement::new(web(), 60 * 900, 60 * 901, 2.0, 2.0).unwrap()]).unwrap();
+    assert_eq!(row_writes(&store), (0, 101));
+    let c = store.counts(&web(), 60 * 899, 60 * 1000).unwrap();
+    assert_eq!((c.good(), c.total()), (102.0, 202.0));
+}

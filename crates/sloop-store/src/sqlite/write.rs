@@ -1,0 +1,313 @@
+//! Writing a batch, and pruning.
+//!
+//! A batch goes in four steps, the first two without touching the file:
+//!
+//! 1. every measurement is checked ([`Measurement::check`]);
+//! 2. the batch is grouped by series, each group sorted by interval end, and
+//!    intervals of the batch that overlap one another are refused;
+//! 3. in one `IMMEDIATE` transaction, each interval is compared with what
+//!    the series holds: new, the same interval again (replaced or
+//!    unchanged), or overlapping a stored one (refused: the transaction is
+//!    dropped, so nothing of the batch stays);
+//! 4. the changes are written and the running sums brought up to date.
+//!
+//! Step 4 has a fast path. When every change lies after the series' newest
+//! point, the sums continue from that point's: one insert per point, so an
+//! agent appending each minute pays O(batch), not O(series). A change
+//! earlier than that shifts the sums of every later point; they are
+//! recomputed once per series and batch, from the earliest change on.
+//!
+//! Sums are always the left fold `base + x₁ + x₂ + …` in the order of the
+//! points, whichever path computed them, so the same data gives the same
+//! bits however it was written. Sums of integers below 2^53 are exact.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
+use sloop_core::measure::Measurement;
+
+use super::{db_error, label_key, read};
+use crate::{StoreError, Written};
+
+/// The batch items of one series.
+struct Group {
+    /// The canonical labels.
+    key: String,
+    /// Indexes into the batch, sorted by `(to, from)`; items with the same
+    /// interval stay in batch order, so the last one written wins.
+    items: Vec<usize>,
+}
+
+/// One distinct interval of a series in the batch, with its final counts.
+struct Interval {
+    from: i64,
+    to: i64,
+    good: f64,
+    total: f64,
+    /// The counts the series already holds for this exact interval.
+    stored: Option<(f64, f64)>,
+}
+
+impl Interval {
+    /// Whether writing it changes the file.
+    fn changes(&self) -> bool {
+        self.stored != Some((self.good, self.total))
+    }
+}
+
+pub(super) fn write(conn: &mut Connection, path: &Path, batch: &[Measurement]) -> Result<Written, StoreError> {
+    for (index, m) in batch.iter().enumerate() {
+        m.check().map_err(|e| StoreError::Invalid { index, labels: m.labels.clone(), message: e.reason })?;
+    }
+    if batch.is_empty() {
+        return Ok(Written::default());
+    }
+    let groups = group(batch);
+    for g in &groups {
+        check_batch_overlaps(batch, g)?;
+    }
+
+    // IMMEDIATE takes the write lock before reading: two writers that both
+    // read first and then try to write would deadlock in WAL mode, and one
+    // would fail with SQLITE_BUSY instead of waiting its turn.
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(|e| db_error(path, e))?;
+    let mut written = Written::default();
+    for g in &groups {
+        write_series(&tx, path, batch, g, &mut written)?;
+    }
+    // On any error above, dropping `tx` rolls the whole batch back.
+    tx.commit().map_err(|e| db_error(path, e))?;
+    Ok(written)
+}
+
+/// The batch by series, in order of first appearance.
+fn group(batch: &[Measurement]) -> Vec<Group> {
+    let mut groups: Vec<Group> = Vec::new();
+    let mut by_key: HashMap<String, usize> = HashMap::new();
+    let mut current = 0;
+    for (i, m) in batch.iter().enumerate() {
+        // Batches usually come series by series (an agent's or a client's
+        // push): comparing with the previous item's labels skips building
+        // the JSON key for all but the first of each run.
+        if i == 0 || batch[i - 1].labels != m.labels {
+            let key = label_key(&m.labels);
+            current = match by_key.get(&key) {
+                Some(&g) => g,
+                None => {
+                    groups.push(Group { key: key.clone(), items: Vec::new() });
+                    by_key.insert(key, groups.len() - 1);
+                    groups.len() - 1
+                }
+            };
+        }
+        groups[current].items.push(i);
+    }
+    for g in &mut groups {
+        // Stable: equal intervals keep their batch order.
+        g.items.sort_by_key(|&i| (batch[i].to, batch[i].from));
+    }
+    groups
+}
+
+/// Refuses intervals of the batch that overlap one another. Sorted by end,
+/// the intervals are disjoint exactly when each starts at or after the end
+/// of the one before it (then every earlier one ended even sooner).
+fn check_batch_overlaps(batch: &[Measurement], g: &Group) -> Result<(), StoreError> {
+    for pair in g.items.windows(2) {
+        let (prev, cur) = (&batch[pair[0]], &batch[pair[1]]);
+        if (prev.from, prev.to) != (cur.from, cur.to) && cur.from < prev.to {
+            return Err(StoreError::Overlap {
+                labels: cur.labels.clone(),
+                from: cur.from,
+                to: cur.to,
+                existing_from: prev.from,
+                existing_to: prev.to,
+            });
+        }
+    }
+    Ok(())
+}
+
+fn write_series(
+    tx: &Connection,
+    path: &Path,
+    batch: &[Measurement],
+    g: &Group,
+    written: &mut Written,
+) -> Result<(), StoreError> {
+    let err = |e: rusqlite::Error| db_error(path, e);
+    let existing: Option<i64> = tx
+        .prepare_cached("SELECT id FROM series WHERE labels = ?1")
+        .map_err(err)?
+        .query_row([&g.key], |r| r.get(0))
+        .optional()
+        .map_err(err)?;
+    let (id, newest) = match existing {
+        Some(id) => (id, newest_point(tx, id).map_err(err)?),
+        None => {
+            let id = tx.prepare_cached("INSERT INTO series (labels) VALUES (?1)").map_err(err)?.insert([&g.key]);
+            (id.map_err(err)?, None)
+        }
+    };
+    let newest_to = newest.map(|n| n.0);
+
+    // Resolve the batch into distinct intervals, counting what each item does
+    // as if the batch were written one item at a time.
+    let mut intervals: Vec<Interval> = Vec::with_capacity(g.items.len());
+    for &i in &g.items {
+        let m = &batch[i];
+        let previous = match intervals.last_mut() {
+            Some(last) if (last.from, last.to) == (m.from, m.to) => {
+                let previous = (last.good, last.total);
+                (last.good, last.total) = (m.good, m.total);
+                Some(previous)
+            }
+            _ => {
+                // An interval that starts at or after the newest stored end
+                // cannot meet a stored one: appends skip the lookup.
+                let stored = match newest_to {
+                    Some(newest_to) if m.from < newest_to => stored_counts(tx, path, id, m)?,
+                    _ => None,
+                };
+                intervals.push(Interval { from: m.from, to: m.to, good: m.good, total: m.total, stored });
+                stored
+            }
+        };
+        match previous {
+            None => written.inserted += 1,
+            Some(counts) if counts == (m.good, m.total) => written.unchanged += 1,
+            Some(_) => written.replaced += 1,
+        }
+    }
+
+    let Some(first_change) = intervals.iter().position(Interval::changes) else { return Ok(()) };
+    let earliest = intervals[first_change].to;
+    let changes = intervals[first_change..].iter().filter(|i| i.changes());
+    match newest {
+        Some((newest_to, ..)) if earliest <= newest_to => rewrite(tx, id, earliest, changes).map_err(err),
+        // Every change is after the newest point (so every interval from
+        // `earliest` on is new): the sums continue from the newest point's.
+        _ => append(tx, id, newest.map_or((0.0, 0.0), |n| (n.1, n.2)), changes).map_err(err),
+    }
+}
+
+/// The series' newest point: its end and running sums.
+fn newest_point(tx: &Connection, id: i64) -> rusqlite::Result<Option<(i64, f64, f64)>> {
+    tx.prepare_cached("SELECT to_ts, cum_good, cum_total FROM points WHERE series = ?1 ORDER BY to_ts DESC LIMIT 1")?
+        .query_row([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .optional()
+}
+
+/// The stored counts of `m`'s exact interval, if the series has it; an
+/// error if a stored interval overlaps it otherwise. Stored intervals are
+/// disjoint, so only the first one ending after `m.from` can overlap `m`.
+fn stored_counts(tx: &Connection, path: &Path, id: i64, m: &Measurement) -> Result<Option<(f64, f64)>, StoreError> {
+    let err = |e: rusqlite::Error| db_error(path, e);
+    let next: Option<(i64, i64, f64, f64)> = tx
+        .prepare_cached(
+            "SELECT from_ts, to_ts, good, total FROM points WHERE series = ?1 AND to_ts > ?2 ORDER BY to_ts LIMIT 1",
+        )
+        .map_err(err)?
+        .query_row((id, m.from), |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+        .optional()
+        .map_err(err)?;
+    match next {
+        Some((from, to, good, total)) if from < m.to => {
+            if (from, to) == (m.from, m.to) {
+                Ok(Some((good, total)))
+            } else {
+                Err(StoreError::Overlap {
+                    labels: m.labels.clone(),
+                    from: m.from,
+                    to: m.to,
+                    existing_from: from,
+                    existing_to: to,
+                })
+            }
+        }
+        _ => Ok(None),
+    }
+}
+
+/// Inserts points after the series' newest, continuing its sums.
+fn append<'a>(
+    tx: &Connection,
+    id: i64,
+    (mut cum_good, mut cum_total): (f64, f64),
+    changes: impl Iterator<Item = &'a Interval>,
+) -> rusqlite::Result<()> {
+    let mut insert = tx.prepare_cached(
+        "INSERT INTO points (series, to_ts, from_ts, good, total, cum_good, cum_total)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )?;
+    for i in changes {
+        cum_good += i.good;
+        cum_total += i.total;
+        insert.execute((id, i.to, i.from, i.good, i.total, cum_good, cum_total))?;
+    }
+    Ok(())
+}
+
+/// Writes changes that reach into the stored points, then recomputes the
+/// sums of every point from `earliest` on.
+fn rewrite<'a>(
+    tx: &Connection,
+    id: i64,
+    earliest: i64,
+    changes: impl Iterator<Item = &'a Interval>,
+) -> rusqlite::Result<()> {
+    // Where the sums restart: the point just before `earliest`, or, when the
+    // change comes before every point, the series' base (the pruned events),
+    // read before the oldest point's counts are replaced.
+    let before: Option<(f64, f64)> = tx
+        .prepare_cached(
+            "SELECT cum_good, cum_total FROM points WHERE series = ?1 AND to_ts < ?2 ORDER BY to_ts DESC LIMIT 1",
+        )?
+        .query_row((id, earliest), |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    let (mut cum_good, mut cum_total) = match before {
+        Some(sums) => sums,
+        None => read::base(tx, id)?.unwrap_or((0.0, 0.0)),
+    };
+
+    // Same end means same interval here (overlaps were refused), so a
+    // conflict is a replacement; the sums are placeholders until below.
+    let mut upsert = tx.prepare_cached(
+        "INSERT INTO points (series, to_ts, from_ts, good, total, cum_good, cum_total)
+         VALUES (?1, ?2, ?3, ?4, ?5, 0, 0)
+         ON CONFLICT (series, to_ts) DO UPDATE SET good = excluded.good, total = excluded.total",
+    )?;
+    for i in changes {
+        upsert.execute((id, i.to, i.from, i.good, i.total))?;
+    }
+
+    // Read the tail first, then update it: updating rows under a running
+    // SELECT on the same table is not something to rely on.
+    let tail: Vec<(i64, f64, f64)> = tx
+        .prepare_cached("SELECT to_ts, good, total FROM points WHERE series = ?1 AND to_ts >= ?2 ORDER BY to_ts")?
+        .query_map((id, earliest), |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut update =
+        tx.prepare_cached("UPDATE points SET cum_good = ?3, cum_total = ?4 WHERE series = ?1 AND to_ts = ?2")?;
+    for (to, good, total) in tail {
+        cum_good += good;
+        cum_total += total;
+        update.execute((id, to, cum_good, cum_total))?;
+    }
+    Ok(())
+}
+
+/// Deletes the points with `to ≤ before`, series by series (each a range of
+/// the primary key), then the series left without points.
+pub(super) fn prune(tx: &Connection, before: i64) -> rusqlite::Result<u64> {
+    let ids: Vec<i64> =
+        tx.prepare_cached("SELECT id FROM series")?.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+    let mut delete = tx.prepare_cached("DELETE FROM points WHERE series = ?1 AND to_ts <= ?2")?;
+    let mut pruned = 0u64;
+    for id in ids {
+        pruned += delete.execute((id, before))? as u64;
+    }
+    tx.execute("DELETE FROM series WHERE NOT EXISTS (SELECT 1 FROM points WHERE points.series = series.id)", [])?;
+    Ok(pruned)
+}

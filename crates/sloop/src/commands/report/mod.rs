@@ -1,0 +1,193 @@
+//! `sloop report`: where every SLO stands, from the store or live from the
+//! providers, as a table, text, Markdown, JSON or YAML, or a live full-screen
+//! view. Also a CI gate: the exit code says whether an SLO is breached.
+//!
+//! Exit codes: 0 every SLO passes the `--fail-on` conditions, 1 one does not,
+//! 2 the report could not be made.
+
+mod render;
+mod watch;
+
+use std::collections::BTreeMap;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::{Context, Result, bail};
+use sloop_core::Objective;
+use sloop_core::math::Counts;
+use sloop_core::report::{self, ObjectiveReport, Report, Status};
+use sloop_provider::{Provider, Range};
+use sloop_store::{SqliteOptions, SqliteStore, Store};
+
+use crate::cli_measure::{ReportArgs, ReportFormat};
+use crate::providers::Providers;
+use crate::style::Palette;
+
+/// A condition that makes `report` exit 1.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum FailOn {
+    /// The budget is overspent.
+    Breach,
+    /// A page or ticket alert fires.
+    Alert,
+    /// No events in the window.
+    NoData,
+    /// Less than this share of the budget is left (a fraction: 0.25).
+    BudgetBelow(f64),
+}
+
+impl FailOn {
+    pub(crate) fn parse(text: &str) -> Result<Self> {
+        let t = text.trim();
+        Ok(match t {
+            "breach" => FailOn::Breach,
+            "alert" => FailOn::Alert,
+            "no-data" => FailOn::NoData,
+            _ => match t.strip_prefix("budget-below=") {
+                Some(n) => {
+                    let v: f64 = n.trim_end_matches('%').parse().with_context(|| {
+                        format!("--fail-on {t}: budget-below takes a percentage, e.g. budget-below=25")
+                    })?;
+                    FailOn::BudgetBelow(v / 100.0)
+                }
+                None => bail!("--fail-on {t}: expected breach, alert, no-data or budget-below=N"),
+            },
+        })
+    }
+
+    /// Whether an objective fails this condition; the reason if it does.
+    pub(crate) fn fails(self, o: &ObjectiveReport) -> Option<String> {
+        match self {
+            FailOn::Breach => (o.status == Status::Breached).then(|| "breached".to_string()),
+            FailOn::Alert => o.firing().map(|a| format!("{} alert firing", a.as_str())),
+            FailOn::NoData => (o.status == Status::NoData).then(|| "no data".to_string()),
+            FailOn::BudgetBelow(min) => o
+                .budget
+                .filter(|b| b.left < min)
+                .map(|b| format!("{:.1}% of the budget left, under {:.1}%", b.left * 100.0, min * 100.0)),
+        }
+    }
+}
+
+/// Where the counts come from.
+#[derive(Debug)]
+pub(crate) enum Source {
+    /// The embedded store the agent fills.
+    Store(Arc<dyn Store>),
+    /// The providers, over whole windows.
+    Live(Vec<(Objective, Option<Arc<dyn Provider>>)>),
+}
+
+pub(crate) fn run(args: &ReportArgs, p: &Palette) -> Result<ExitCode> {
+    let loaded = match super::load(&args.paths, p)? {
+        Ok(l) => l,
+        Err(code) => return Ok(code),
+    };
+    let objectives = loaded.manifest.objectives;
+    let conditions: Vec<FailOn> = args.fail_on.iter().map(|c| FailOn::parse(c)).collect::<Result<_>>()?;
+    let at = args.at.as_deref().map(parse_instant).transpose()?;
+    let source = if args.live {
+        let now = at.unwrap_or_else(sloop_server::agent::now_unix);
+        let mut providers = Providers::new(&args.providers).with_synthetic(&objectives, now)?;
+        let mut pairs = Vec::new();
+        for o in &objectives {
+            pairs.push((o.clone(), providers.for_objective(o)?.ok()));
+        }
+        Source::Live(pairs)
+    } else {
+        if !args.db.exists() {
+            bail!("no store at {}: run `sloop agent -f …` first, pass --db PATH, or use --live", args.db.display());
+        }
+        let options = SqliteOptions { read_only: true, ..SqliteOptions::new(&args.db) };
+        Source::Store(Arc::new(
+            SqliteStore::open_with(options).with_context(|| format!("cannot open the store {}", args.db.display()))?,
+        ))
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    if args.watch {
+        let refresh = sloop_core::Duration::parse(&args.refresh)
+            .with_context(|| format!("--refresh {}: not a duration", args.refresh))?;
+        let make = |end: i64| runtime.block_on(compute(&source, &objectives, end));
+        watch::run(&make, std::time::Duration::from_secs(refresh.as_secs().max(1)))?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let end = at.unwrap_or_else(sloop_server::agent::now_unix);
+    let report = runtime.block_on(compute(&source, &objectives, end))?;
+    match args.output {
+        ReportFormat::Json => println!("{}", serde_json::to_string_pretty(&report)?),
+        ReportFormat::Yaml => print!("{}", serde_saphyr::to_string(&report)?),
+        ReportFormat::Markdown => print!("{}", render::markdown(&report)),
+        ReportFormat::Text => print!("{}", render::text(&report)),
+        ReportFormat::Table => print!("{}", render::table(&report, p)),
+    }
+    let failures = failures(&report, &conditions);
+    for (id, why) in &failures {
+        eprintln!("{}: {id}: {why}", crate::style::paint(p.error, "fail"));
+    }
+    Ok(if failures.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(super::INVALID) })
+}
+
+/// Every objective that fails a condition, with why.
+pub(crate) fn failures(report: &Report, conditions: &[FailOn]) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for o in &report.objectives {
+        let why: Vec<String> = conditions.iter().filter_map(|c| c.fails(o)).collect();
+        if !why.is_empty() {
+            out.push((format!("{}/{}", o.service, o.name), why.join(", ")));
+        }
+    }
+    out
+}
+
+/// The report at `end`.
+pub(crate) async fn compute(source: &Source, objectives: &[Objective], end: i64) -> Result<Report> {
+    let reports = match source {
+        Source::Store(store) => {
+            let store = store.clone();
+            let objectives = objectives.to_vec();
+            tokio::task::spawn_blocking(move || {
+                objectives
+                    .iter()
+                    .map(|o| sloop_store::report::report_objective(store.as_ref(), o, end))
+                    .collect::<Result<Vec<_>, _>>()
+            })
+            .await??
+        }
+        Source::Live(pairs) => {
+            let runs = pairs.iter().map(|(o, provider)| live(o, provider.as_deref(), end));
+            futures::future::join_all(runs).await.into_iter().collect::<Result<Vec<_>>>()?
+        }
+    };
+    Ok(report::assemble(end, reports))
+}
+
+/// One objective straight from its provider: one query per window.
+async fn live(o: &Objective, provider: Option<&dyn Provider>, end: i64) -> Result<ObjectiveReport> {
+    let Some(provider) = provider else {
+        return Ok(report::build(o, end, &|_, _| None));
+    };
+    let windows = report::windows_needed(o, end);
+    let semaphore = tokio::sync::Semaphore::new(8);
+    let fetches = windows.iter().map(|&(a, b)| {
+        let semaphore = &semaphore;
+        async move {
+            let _permit = semaphore.acquire().await?;
+            let counts = provider.fetch(o, Range::single(a, b)).await.with_context(|| o.id())?;
+            anyhow::Ok(((a, b), counts.first().and_then(|c| c.counts)))
+        }
+    });
+    let counts: BTreeMap<(i64, i64), Option<Counts>> =
+        futures::future::join_all(fetches).await.into_iter().collect::<Result<_>>()?;
+    Ok(report::build(o, end, &|a, b| counts.get(&(a, b)).copied().flatten()))
+}
+
+/// RFC 3339 or unix seconds.
+fn parse_instant(text: &str) -> Result<i64> {
+    if let Ok(secs) = text.parse::<i64>() {
+        return Ok(secs);
+    }
+    let ts: jiff::Timestamp = text
+        .parse()
+        .with_context(|| format!("--at {text}: expected RFC 3339 (2026-11-21T12:00:00Z) or unix seconds"))?;
+    Ok(ts.as_second())
+}
