@@ -6,8 +6,9 @@
 //! scenario's exact truth, so what the agent stores and the report prints
 //! can be checked to the event. It backs `sloop demo`, tests and benchmarks.
 //!
-//! Scenarios have minute resolution: intervals must start and end on whole
-//! minutes. Intervals outside the scenario have no data.
+//! Scenarios have minute resolution: an interval `(from, to]` holds the
+//! minutes that end inside it, as a store of per-minute points would count
+//! them. Intervals outside the scenario have no data.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -139,15 +140,6 @@ impl Provider for SyntheticProvider {
         range: Range,
     ) -> BoxFuture<'a, Result<Vec<IntervalCounts>, ProviderError>> {
         Box::pin(async move {
-            if range.step % MINUTE != 0 || range.from % MINUTE != 0 {
-                return Err(ProviderError::Config {
-                    provider: self.name.clone(),
-                    message: format!(
-                        "synthetic traffic has minute resolution: intervals must be whole minutes, got a step of {}s from {}",
-                        range.step, range.from
-                    ),
-                });
-            }
             let mut out = Vec::with_capacity(range.len());
             for to in range.ends() {
                 let from = to - range.step;
@@ -189,7 +181,10 @@ mod tests {
         // Outside the scenario: no data, not zero.
         let before = p.fetch(&objs[0], Range::single(now - 10 * DAY, now - 9 * DAY)).await.unwrap();
         assert_eq!(before[0].counts, None);
-        // Off the minute grid: a clear error.
-        assert!(p.fetch(&objs[0], Range::single(now - 90, now)).await.is_err());
+        // Off the minute grid: the minutes that end inside the interval, as a store counts them.
+        let off = p.fetch(&objs[0], Range::single(now - 90, now - 30)).await.unwrap();
+        // (now − 90, now − 30] holds one minute mark, now − 60: the minute (now − 120, now − 60].
+        assert_eq!(minutes[58].to, now - 60);
+        assert_eq!(off[0].counts, minutes[58].counts);
     }
 }

@@ -7,16 +7,19 @@
 //! kept under `target/sloop-bench/`, named by its size, so later runs start
 //! at once. Scale down with `SLOOP_BENCH_SLOS` and `SLOOP_BENCH_DAYS`.
 
+use std::collections::HashMap;
 use std::hint::black_box;
 use std::path::PathBuf;
 use std::time::Instant;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use sloop_core::Objective;
+use sloop_core::math::Counts;
 use sloop_core::measure::{Measurement, series_labels};
+use sloop_core::report::{build, windows_needed};
 use sloop_core::source::SourceFile;
 use sloop_store::report::report_objective;
-use sloop_store::{SqliteStore, Store};
+use sloop_store::{SqliteStore, Store, difference};
 
 /// 2026-11-21T12:00:00Z: every report ends here.
 const END: i64 = 1_795_262_400;
@@ -76,6 +79,7 @@ fn series(objective: &Objective, seed: u64, days: i64) -> Vec<Measurement> {
 fn store(objectives: &[Objective], days: i64) -> SqliteStore {
     let dir = bench_dir();
     std::fs::create_dir_all(&dir).unwrap();
+    let dir = dir.canonicalize().unwrap_or(dir);
     let path = dir.join(format!("report-v{DATA_VERSION}-{}slos-{days}d.db", objectives.len()));
     if !path.exists() {
         let partial = path.with_extension("partial");
@@ -92,7 +96,12 @@ fn store(objectives: &[Objective], days: i64) -> SqliteStore {
                 eprintln!("built {} of {} series in {:.1?}", i + 1, objectives.len(), started.elapsed());
             }
         }
+        // Closing checkpoints the WAL into the file and deletes it, so the
+        // file alone holds everything when renamed.
         drop(store);
+        let mut wal = partial.clone().into_os_string();
+        wal.push("-wal");
+        assert!(!PathBuf::from(wal).exists(), "the WAL must be merged into the database on close");
         std::fs::rename(&partial, &path).unwrap();
         let size = std::fs::metadata(&path).unwrap().len();
         eprintln!(
@@ -127,6 +136,27 @@ fn bench(c: &mut Criterion) {
     });
     g.bench_function(format!("{slos} SLOs x {days}d of minutes, 1d windows"), |b| {
         b.iter(|| report_all(black_box(&store), &daily))
+    });
+    // The floor: the report math alone, from sums fetched beforehand.
+    let fetched: Vec<HashMap<i64, Counts>> = monthly
+        .iter()
+        .map(|o| {
+            let mut at: Vec<i64> = windows_needed(o, END).into_iter().flat_map(|(a, b)| [a, b]).collect();
+            at.sort_unstable();
+            at.dedup();
+            let sums = store.cumulative(&series_labels(o), &at).unwrap();
+            at.into_iter().zip(sums).collect()
+        })
+        .collect();
+    g.bench_function(format!("{slos} SLOs, 30d windows, report math only (sums in memory)"), |b| {
+        b.iter(|| {
+            monthly
+                .iter()
+                .zip(&fetched)
+                .map(|(o, sums)| build(o, END, &|from, to| Some(difference(sums[&from], sums[&to]))))
+                .filter(|r| r.total > 0.0)
+                .count()
+        })
     });
     g.finish();
 }

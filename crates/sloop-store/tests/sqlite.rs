@@ -74,6 +74,11 @@ fn reopening_keeps_the_data_and_migrates_once() {
         let store = SqliteStore::open(&path).unwrap();
         assert_eq!(store.write(&first).unwrap(), Written { inserted: 100, ..Written::default() });
     }
+    // Closing the store merged its write-ahead log into the file: the file
+    // alone (a copy, a backup) holds everything.
+    let mut wal = path.clone().into_os_string();
+    wal.push("-wal");
+    assert!(!Path::new(&wal).exists(), "the WAL must be checkpointed and removed when the store closes");
     assert_eq!(schema_version(&path), [1]);
     let conn = rusqlite::Connection::open(&path).unwrap();
     let mode: String = conn.query_row("PRAGMA journal_mode", [], |r| r.get(0)).unwrap();

@@ -107,11 +107,11 @@ pub(crate) fn run(args: &ReportArgs, p: &Palette) -> Result<ExitCode> {
     if args.watch {
         let refresh = sloop_core::Duration::parse(&args.refresh)
             .with_context(|| format!("--refresh {}: not a duration", args.refresh))?;
-        let make = |end: i64| runtime.block_on(compute(&source, &objectives, end));
+        let make = |now: i64| runtime.block_on(compute(&source, &objectives, whole_minute(now)));
         watch::run(&make, std::time::Duration::from_secs(refresh.as_secs().max(1)))?;
         return Ok(ExitCode::SUCCESS);
     }
-    let end = at.unwrap_or_else(sloop_server::agent::now_unix);
+    let end = at.unwrap_or_else(|| whole_minute(sloop_server::agent::now_unix()));
     let report = runtime.block_on(compute(&source, &objectives, end))?;
     match args.output {
         ReportFormat::Json => println!("{}", serde_json::to_string_pretty(&report)?),
@@ -179,6 +179,13 @@ async fn live(o: &Objective, provider: Option<&dyn Provider>, end: i64) -> Resul
     let counts: BTreeMap<(i64, i64), Option<Counts>> =
         futures::future::join_all(fetches).await.into_iter().collect::<Result<_>>()?;
     Ok(report::build(o, end, &|a, b| counts.get(&(a, b)).copied().flatten()))
+}
+
+/// Reports end on a whole minute unless `--at` says otherwise: stored
+/// intervals and synthetic traffic are minutes, and the windows then hold
+/// whole intervals.
+fn whole_minute(t: i64) -> i64 {
+    t.div_euclid(60) * 60
 }
 
 /// RFC 3339 or unix seconds.
