@@ -29,9 +29,11 @@ trap cleanup EXIT INT TERM
 # The data ends at the last whole hour, so every interval the agent asks for is backfilled.
 end=$(( $(date +%s) / 3600 * 3600 ))
 echo "generating $N SLOs x $DAYS days of per-minute counters..." >&2
+t0=$(date +%s)
 python3 bench/agent/gen.py "$N" "$DAYS" "$end" "$work/data.om" "$work/slos.yaml"
 promtool tsdb create-blocks-from openmetrics --max-block-duration=$((DAYS * 24 + 24))h "$work/data.om" "$work/tsdb" >/dev/null
 rm "$work/data.om"
+echo "data written and backfilled in $(( $(date +%s) - t0 )) s" >&2
 
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 cat > "$work/prometheus.yml" <<YML
@@ -49,7 +51,7 @@ url="http://127.0.0.1:$port"
 # `--delay` keeps the agent inside the backfilled data: the newest interval ends at `end`.
 delay=$(( $(date +%s) - end ))s
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
-measure() { # label, then the command; prints "seconds rss_kb"
+measure() { # the command; prints "seconds peak_rss_kb"
   /usr/bin/time -f "%e %M" -o "$work/time" "$@" >"$work/out" 2>"$work/err" || { cat "$work/err" >&2; exit 1; }
   cat "$work/time"
 }
@@ -60,7 +62,7 @@ for r in $(seq 1 "$REPEATS"); do
     --db "$work/sloop.db" --prometheus-url "$url" --log-format json >>"$work/backfill"
   measure "$SLOOP" agent -f "$work/slos.yaml" --once --delay "$delay" --db "$work/sloop.db" \
     --prometheus-url "$url" --log-format json >>"$work/steady"
-  measure "$SLOOP" report -f "$work/slos.yaml" --db "$work/sloop.db" --at "$end" -o json >>"$work/report"
+  measure "$SLOOP" report -f "$work/slos.yaml" --db "$work/sloop.db" --at "$end" -o json --fail-on no-data >>"$work/report"
   echo "repeat $r: backfill $(tail -1 "$work/backfill"), steady $(tail -1 "$work/steady"), report $(tail -1 "$work/report") (s, KB)" >&2
 done
 points=$(( N * DAYS * 1440 ))

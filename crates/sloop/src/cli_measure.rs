@@ -71,6 +71,10 @@ pub(crate) struct AgentArgs {
     /// The most requests in flight per provider.
     #[arg(long, default_value_t = 4, value_name = "N")]
     pub(crate) concurrency: usize,
+    /// Delete stored intervals older than this after every pass (default: keep everything).
+    /// Keep at least the longest SLO window plus 3 days for the burn rates.
+    #[arg(long, value_name = "DURATION")]
+    pub(crate) retention: Option<String>,
     /// Catch up once and exit (exit code 1 when an objective could not be brought up to date).
     #[arg(long)]
     pub(crate) once: bool,

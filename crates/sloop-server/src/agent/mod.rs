@@ -24,7 +24,8 @@
 //!   events: it adds nothing to any sum, a window of only such intervals has
 //!   no SLI, and the cursor moves on.
 //!
-//! Fetches go through a semaphore per provider (bounded concurrency), and a
+//! Chunks go through a semaphore per provider (bounded concurrency, and
+//! bounded memory: a permit is held from a chunk's fetch to its write), and a
 //! transient failure is retried with exponential backoff and jitter (see
 //! [`retry`]). A permanent failure (a refused query, bad credentials) is
 //! reported and retried on the next tick only.
@@ -60,6 +61,8 @@ pub struct AgentConfig {
     pub concurrency: usize,
     /// Retries of transient failures.
     pub retry: RetryPolicy,
+    /// After each pass, delete intervals that ended this long ago (seconds); `None` keeps everything.
+    pub retention: Option<i64>,
 }
 
 impl Default for AgentConfig {
@@ -71,6 +74,7 @@ impl Default for AgentConfig {
             chunk: 1440,
             concurrency: 4,
             retry: RetryPolicy::default(),
+            retention: None,
         }
     }
 }
@@ -184,6 +188,8 @@ pub struct PassSummary {
     pub failed: Vec<AgentError>,
     /// Whether the pass stopped early because of a shutdown request.
     pub interrupted: bool,
+    /// Intervals deleted by the retention.
+    pub pruned: u64,
 }
 
 /// The agent: targets, a store, and how to run.
@@ -238,6 +244,14 @@ impl Agent {
         let runs = self.targets.iter().map(|t| self.catch_up(t, now, stop.clone()));
         let results = futures::future::join_all(runs).await;
         let mut summary = PassSummary { interrupted: *stop.borrow(), ..PassSummary::default() };
+        if let Some(keep) = self.config.retention {
+            let store = self.store.clone();
+            match blocking(move || store.prune(now - keep)).await {
+                Ok(Ok(n)) => summary.pruned = n,
+                Ok(Err(source)) => summary.failed.push(AgentError::Store { objective: "(retention)".into(), source }),
+                Err(e) => summary.failed.push(e),
+            }
+        }
         for r in results {
             match r {
                 Ok(n) => {
@@ -309,6 +323,13 @@ impl Agent {
                 let n = ((latest - from) / step).min(self.config.chunk.max(1) as i64);
                 Range { from, to: from + n * step, step }
             };
+            // One permit of the provider's semaphore per chunk, held from the fetch to the end of
+            // the write: at most `concurrency` chunks per provider are in memory at once, however
+            // many objectives are catching up.
+            let _permit = match self.limits.get(target.provider.name()) {
+                Some(s) => Some(s.clone().acquire_owned().await.map_err(|e| AgentError::Task(e.to_string()))?),
+                None => None,
+            };
             let counts = self.fetch_with_retry(target, range, &mut jitter, &stop).await?;
             if counts.len() != range.len() {
                 return Err(AgentError::Mismatch { objective: id, asked: range.len(), got: counts.len() });
@@ -334,17 +355,10 @@ impl Agent {
         stop: &watch::Receiver<bool>,
     ) -> Result<Vec<IntervalCounts>, AgentError> {
         let id = target.objective.id();
-        let limit = self.limits.get(target.provider.name()).cloned();
         let mut attempt = 0;
         loop {
             attempt += 1;
-            let result = {
-                let _permit = match &limit {
-                    Some(s) => Some(s.acquire().await.map_err(|e| AgentError::Task(e.to_string()))?),
-                    None => None,
-                };
-                target.provider.fetch(&target.objective, range).await
-            };
+            let result = target.provider.fetch(&target.objective, range).await;
             match result {
                 Ok(c) => return Ok(c),
                 Err(e) if e.is_transient() && attempt < self.config.retry.attempts && !*stop.borrow() => {

@@ -95,6 +95,7 @@ fn config() -> AgentConfig {
         chunk: 500,
         concurrency: 2,
         retry: RetryPolicy { initial: StdDuration::from_millis(1), max: StdDuration::from_millis(5), attempts: 4 },
+        retention: None,
     }
 }
 
@@ -225,4 +226,21 @@ async fn intervals_without_data_are_stored_as_no_events() {
     let empty = store.counts(labels, NOW - 4 * DAY, NOW - 3 * DAY).unwrap();
     assert_eq!(empty.sli(), None, "no data is not 100 %");
     assert!(store.counts(labels, NOW - DAY, NOW).unwrap().has_data());
+}
+
+#[tokio::test]
+async fn retention_deletes_old_intervals_and_keeps_recent_windows_exact() {
+    let dir = tempfile::tempdir().unwrap();
+    let (provider, store, mut targets) = setup(&dir);
+    targets.truncate(1);
+    let mut cfg = config();
+    cfg.retention = Some(DAY);
+    let agent = Agent::new(targets, store.clone(), cfg);
+    let pass = agent.pass(NOW, &no_stop()).await;
+    assert!(pass.failed.is_empty(), "{:?}", pass.failed);
+    let later = agent.pass(NOW + HOUR, &no_stop()).await;
+    assert!(later.pruned > 0, "the day before NOW + 1h - 1d went");
+    let t = &agent.targets()[0];
+    assert!(store.points(&t.labels, NOW - 2 * DAY, NOW + HOUR - DAY).unwrap().is_empty());
+    assert_exact(&provider, store.as_ref(), t, NOW + HOUR - DAY, NOW + HOUR);
 }

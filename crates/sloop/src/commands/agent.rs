@@ -6,7 +6,7 @@ use std::sync::Arc;
 use anyhow::{Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
 use sloop_server::agent::{Agent, AgentConfig, AgentEvent, now_unix};
-use sloop_store::{SqliteStore, Store};
+use sloop_store::{SqliteOptions, SqliteStore, Store};
 use tokio::sync::{mpsc, watch};
 
 use crate::cli_measure::{AgentArgs, LogFormat};
@@ -41,10 +41,20 @@ pub(crate) fn run(args: &AgentArgs, p: &Palette) -> Result<ExitCode> {
     for s in &skipped {
         tracing::warn!(objective = %s.objective, reason = %s.reason, "not measured by the agent");
     }
-    let store: Arc<dyn Store> =
-        Arc::new(SqliteStore::open(&args.db).with_context(|| format!("cannot open the store {}", args.db.display()))?);
-    let config =
-        AgentConfig { interval, backfill, delay, concurrency: args.concurrency.max(1), ..AgentConfig::default() };
+    // The agent only looks up each series' newest interval: a small read cache will do.
+    let options = SqliteOptions { read_cache_mib: 16, ..SqliteOptions::new(&args.db) };
+    let store: Arc<dyn Store> = Arc::new(
+        SqliteStore::open_with(options).with_context(|| format!("cannot open the store {}", args.db.display()))?,
+    );
+    let retention = args.retention.as_deref().map(|r| parse_secs("--retention", r)).transpose()?;
+    let config = AgentConfig {
+        interval,
+        backfill,
+        delay,
+        retention,
+        concurrency: args.concurrency.max(1),
+        ..AgentConfig::default()
+    };
     tracing::info!(
         objectives = targets.len(),
         db = %args.db.display(),

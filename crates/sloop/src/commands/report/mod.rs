@@ -161,24 +161,55 @@ pub(crate) async fn compute(source: &Source, objectives: &[Objective], end: i64)
     Ok(report::assemble(end, reports))
 }
 
-/// One objective straight from its provider: one query per window.
+/// One objective straight from its provider. Windows that tile a stretch of
+/// time back to back with the same length (the trend's slices, timeslice
+/// budgeting's minutes) go in one range request; the others one query each.
 async fn live(o: &Objective, provider: Option<&dyn Provider>, end: i64) -> Result<ObjectiveReport> {
     let Some(provider) = provider else {
         return Ok(report::build(o, end, &|_, _| None));
     };
-    let windows = report::windows_needed(o, end);
+    let ranges = tile(report::windows_needed(o, end));
     let semaphore = tokio::sync::Semaphore::new(8);
-    let fetches = windows.iter().map(|&(a, b)| {
+    let fetches = ranges.iter().map(|&range| {
         let semaphore = &semaphore;
         async move {
             let _permit = semaphore.acquire().await?;
-            let counts = provider.fetch(o, Range::single(a, b)).await.with_context(|| o.id())?;
-            anyhow::Ok(((a, b), counts.first().and_then(|c| c.counts)))
+            let counts = provider.fetch(o, range).await.with_context(|| o.id())?;
+            anyhow::Ok(counts.into_iter().map(|c| ((c.from, c.to), c.counts)).collect::<Vec<_>>())
         }
     });
-    let counts: BTreeMap<(i64, i64), Option<Counts>> =
-        futures::future::join_all(fetches).await.into_iter().collect::<Result<_>>()?;
+    let mut counts: BTreeMap<(i64, i64), Option<Counts>> = BTreeMap::new();
+    for part in futures::future::join_all(fetches).await {
+        counts.extend(part?);
+    }
     Ok(report::build(o, end, &|a, b| counts.get(&(a, b)).copied().flatten()))
+}
+
+/// Groups windows into ranges: runs of three or more windows of one length,
+/// each starting where the last ended, become one range; the rest stay single.
+pub(crate) fn tile(windows: Vec<(i64, i64)>) -> Vec<Range> {
+    // Window starts, by length.
+    let mut by_length: BTreeMap<i64, std::collections::BTreeSet<i64>> = BTreeMap::new();
+    for (a, b) in windows {
+        by_length.entry(b - a).or_default().insert(a);
+    }
+    let mut out = Vec::new();
+    for (length, mut starts) in by_length {
+        while let Some(first) = starts.pop_first() {
+            // Follow the chain first, first + length, first + 2·length…
+            let mut next = first + length;
+            while starts.remove(&next) {
+                next += length;
+            }
+            let n = (next - first) / length;
+            if n >= 3 {
+                out.push(Range { from: first, to: next, step: length });
+            } else {
+                out.extend((0..n).map(|i| Range::single(first + i * length, first + (i + 1) * length)));
+            }
+        }
+    }
+    out
 }
 
 /// Reports end on a whole minute unless `--at` says otherwise: stored
@@ -197,4 +228,23 @@ fn parse_instant(text: &str) -> Result<i64> {
         .parse()
         .with_context(|| format!("--at {text}: expected RFC 3339 (2026-11-21T12:00:00Z) or unix seconds"))?;
     Ok(ts.as_second())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn back_to_back_windows_of_one_length_become_one_range() {
+        let mut w = vec![(0, 100), (40, 100), (10, 100)];
+        w.extend((0..5).map(|i| (i * 20, i * 20 + 20)));
+        w.push((7, 27)); // same length, not back to back
+        let ranges = tile(w);
+        assert!(ranges.contains(&Range { from: 0, to: 100, step: 20 }), "{ranges:?}");
+        assert!(ranges.contains(&Range::single(7, 27)));
+        assert!(ranges.contains(&Range::single(40, 100)));
+        assert!(ranges.contains(&Range::single(0, 100)));
+        let intervals: usize = ranges.iter().map(Range::len).sum();
+        assert_eq!(intervals, 3 + 5 + 1);
+    }
 }
