@@ -190,6 +190,16 @@ struct State {
     began: i64,
 }
 
+/// Waits until the recorder's blocks stop changing for 90 s (at most `max`), and says how big it is.
+fn settle(recorder_dir: &Path, max: Duration, t0: Instant) -> Result<()> {
+    let blocks = tsdb::wait_settled(recorder_dir, Duration::from_secs(90), max)?;
+    say(
+        t0,
+        format!("recorder settled: {} blocks, {:.1} GB", blocks.len(), tsdb::disk_usage(recorder_dir) as f64 / 1e9),
+    );
+    Ok(())
+}
+
 fn unix_now() -> i64 {
     http::now_ms() / 1000
 }
@@ -358,15 +368,7 @@ fn real_main() -> Result<()> {
                 samples.into_inner()
             ),
         );
-        let blocks = tsdb::wait_settled(&recorder_dir, Duration::from_secs(90), Duration::from_secs(4 * 3600))?;
-        say(
-            t0,
-            format!(
-                "recorder settled: {} blocks, {:.1} GB",
-                blocks.len(),
-                tsdb::disk_usage(&recorder_dir) as f64 / 1e9
-            ),
-        );
+        settle(&recorder_dir, Duration::from_secs(4 * 3600), t0)?;
         std::fs::write(&raw_done, "")?;
     }
 
@@ -400,15 +402,7 @@ fn real_main() -> Result<()> {
             );
             std::fs::write(&done, "")?;
         }
-        let blocks = tsdb::wait_settled(&recorder_dir, Duration::from_secs(90), Duration::from_secs(3600))?;
-        say(
-            t0,
-            format!(
-                "recorder settled: {} blocks, {:.1} GB",
-                blocks.len(),
-                tsdb::disk_usage(&recorder_dir) as f64 / 1e9
-            ),
-        );
+        settle(&recorder_dir, Duration::from_secs(3600), t0)?;
         std::fs::write(&hist_done, "")?;
     }
     check_recorder(&recorder, &args, t0)?;

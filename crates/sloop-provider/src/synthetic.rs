@@ -94,11 +94,13 @@ impl SyntheticProvider {
         self.jobs.get(id).map_or(id, String::as_str)
     }
 
-    fn count(&self, objective: &Objective, from: i64, to: i64) -> Result<Option<Counts>, ProviderError> {
-        let id = objective.id();
-        let job = self.job(&id);
-        let unsupported =
-            |reason: String| ProviderError::Unsupported { provider: self.name.clone(), objective: id.clone(), reason };
+    fn count(&self, objective: &Objective, id: &str, from: i64, to: i64) -> Result<Option<Counts>, ProviderError> {
+        let job = self.job(id);
+        let unsupported = |reason: String| ProviderError::Unsupported {
+            provider: self.name.clone(),
+            objective: id.to_string(),
+            reason,
+        };
         let truth =
             self.scenario.truth(job).ok_or_else(|| unsupported(format!("the scenario has no group `{job}`")))?;
         if from < self.scenario.start() || to > self.scenario.end() {
@@ -140,10 +142,11 @@ impl Provider for SyntheticProvider {
         range: Range,
     ) -> BoxFuture<'a, Result<Vec<IntervalCounts>, ProviderError>> {
         Box::pin(async move {
+            let id = objective.id();
             let mut out = Vec::with_capacity(range.len());
             for to in range.ends() {
                 let from = to - range.step;
-                out.push(IntervalCounts { from, to, counts: self.count(objective, from, to)? });
+                out.push(IntervalCounts { from, to, counts: self.count(objective, &id, from, to)? });
             }
             Ok(out)
         })

@@ -51,9 +51,7 @@ impl Providers {
     }
 
     fn timeout(&self) -> Result<std::time::Duration> {
-        let d = sloop_core::Duration::parse(&self.args.timeout)
-            .with_context(|| format!("--timeout {}: not a duration (e.g. 30s, 1m)", self.args.timeout))?;
-        Ok(std::time::Duration::from_secs(d.as_secs().max(1)))
+        crate::commands::duration_flag("--timeout", &self.args.timeout)
     }
 
     fn prometheus(&mut self) -> Result<Arc<dyn Provider>> {

@@ -332,7 +332,8 @@ pub fn build(objective: &Objective, end: i64, counts: &CountsFn<'_>) -> Objectiv
 
     let policy = &objective.alerting;
     let eval = math::evaluate_alerts(policy, objective.window.nominal_length(), target, over);
-    let tier_on = |s: crate::alerting::Severity| policy.enabled && policy.tier(s).next().is_some() && tier(policy, s);
+    // A pair's condition can hold while its tier (or all alerting) is off: it is shown, not firing.
+    let tier_on = |s: crate::alerting::Severity| policy.enabled && tier(policy, s);
     let pairs = eval
         .pairs
         .iter()

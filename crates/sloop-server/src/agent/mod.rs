@@ -162,6 +162,9 @@ pub enum AgentError {
         #[source]
         source: StoreError,
     },
+    /// Deleting old intervals failed; nothing was deleted.
+    #[error("retention: {0}")]
+    Retention(#[source] StoreError),
     /// The provider returned counts for other intervals than asked.
     #[error("{objective}: the provider answered {got} intervals for {asked} asked")]
     Mismatch {
@@ -248,7 +251,7 @@ impl Agent {
             let store = self.store.clone();
             match blocking(move || store.prune(now - keep)).await {
                 Ok(Ok(n)) => summary.pruned = n,
-                Ok(Err(source)) => summary.failed.push(AgentError::Store { objective: "(retention)".into(), source }),
+                Ok(Err(source)) => summary.failed.push(AgentError::Retention(source)),
                 Err(e) => summary.failed.push(e),
             }
         }

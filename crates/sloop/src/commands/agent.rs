@@ -92,11 +92,7 @@ pub(crate) fn run(args: &AgentArgs, p: &Palette) -> Result<ExitCode> {
 }
 
 fn parse_secs(flag: &str, text: &str) -> Result<i64> {
-    let d = sloop_core::Duration::parse(text)
-        .with_context(|| format!("{flag} {text}: not a duration (e.g. 30s, 1m, 30d, PT5M)"))?;
-    let secs = i64::try_from(d.as_secs()).context("duration too long")?;
-    anyhow::ensure!(secs > 0, "{flag} must be longer than zero");
-    Ok(secs)
+    i64::try_from(super::duration_flag(flag, text)?.as_secs()).with_context(|| format!("{flag} {text}: too long"))
 }
 
 /// SIGINT (Ctrl-C) or SIGTERM.

@@ -62,6 +62,14 @@ pub(crate) fn load_with(
     }
 }
 
+/// A duration flag (`30s`, `1m`, `30d`, `PT5M`; never zero), with the flag named in the error.
+pub(crate) fn duration_flag(flag: &str, text: &str) -> Result<std::time::Duration> {
+    use anyhow::Context as _;
+    let d = sloop_core::Duration::parse(text)
+        .with_context(|| format!("{flag} {text}: not a duration (e.g. 30s, 1m, 30d, PT5M)"))?;
+    Ok(std::time::Duration::from_secs(d.as_secs()))
+}
+
 /// Prints a value as JSON or YAML.
 pub(crate) fn print_structured<T: Serialize>(value: &T, format: OutputFormat) -> Result<()> {
     match format {

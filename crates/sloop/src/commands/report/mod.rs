@@ -105,10 +105,9 @@ pub(crate) fn run(args: &ReportArgs, p: &Palette) -> Result<ExitCode> {
     };
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     if args.watch {
-        let refresh = sloop_core::Duration::parse(&args.refresh)
-            .with_context(|| format!("--refresh {}: not a duration", args.refresh))?;
+        let refresh = super::duration_flag("--refresh", &args.refresh)?;
         let make = |now: i64| runtime.block_on(compute(&source, &objectives, whole_minute(now)));
-        watch::run(&make, std::time::Duration::from_secs(refresh.as_secs().max(1)))?;
+        watch::run(&make, refresh)?;
         return Ok(ExitCode::SUCCESS);
     }
     let end = at.unwrap_or_else(|| whole_minute(sloop_server::agent::now_unix()));
@@ -141,24 +140,19 @@ pub(crate) fn failures(report: &Report, conditions: &[FailOn]) -> Vec<(String, S
 
 /// The report at `end`.
 pub(crate) async fn compute(source: &Source, objectives: &[Objective], end: i64) -> Result<Report> {
-    let reports = match source {
+    match source {
         Source::Store(store) => {
             let store = store.clone();
             let objectives = objectives.to_vec();
-            tokio::task::spawn_blocking(move || {
-                objectives
-                    .iter()
-                    .map(|o| sloop_store::report::report_objective(store.as_ref(), o, end))
-                    .collect::<Result<Vec<_>, _>>()
-            })
-            .await??
+            Ok(tokio::task::spawn_blocking(move || sloop_store::report::report(store.as_ref(), &objectives, end))
+                .await??)
         }
         Source::Live(pairs) => {
             let runs = pairs.iter().map(|(o, provider)| live(o, provider.as_deref(), end));
-            futures::future::join_all(runs).await.into_iter().collect::<Result<Vec<_>>>()?
+            let reports = futures::future::join_all(runs).await.into_iter().collect::<Result<Vec<_>>>()?;
+            Ok(report::assemble(end, reports))
         }
-    };
-    Ok(report::assemble(end, reports))
+    }
 }
 
 /// One objective straight from its provider. Windows that tile a stretch of
