@@ -57,6 +57,12 @@ pub enum StoreError {
         /// What is wrong.
         message: String,
     },
+    /// A record with the same key already exists (a token's id or hash).
+    #[error("{message}")]
+    Conflict {
+        /// What clashed.
+        message: String,
+    },
     /// Any other database error.
     #[error("store {path}: {message}")]
     Database {

@@ -6,8 +6,11 @@
 //! sums, so the counts over `(a, b]` are `cum(b) − cum(a)`, two index seeks.
 //!
 //! - [`SqliteStore`]: one file, WAL mode; the default for one machine.
-//! - [`conformance`]: the behaviour every store must have, as a test suite
-//!   that each implementation runs (SQLite here; PostgreSQL in the server).
+//! - [`Catalog`]: what a shared server keeps besides measurements (the
+//!   objectives synced to it, its API tokens), per tenant. [`SqliteStore`]
+//!   is one too; a [`Database`] is both.
+//! - [`conformance`]: the behaviour every store and catalog must have, as
+//!   test suites that each implementation runs.
 //! - [`report`]: an objective's report from a store, in one batch of
 //!   lookups per series.
 //!
@@ -15,6 +18,7 @@
 //! It is synchronous: callers on an async runtime use `spawn_blocking`.
 #![forbid(unsafe_code)]
 
+pub mod catalog;
 pub mod conformance;
 mod error;
 pub mod report;
@@ -26,6 +30,7 @@ use sloop_core::math::{Counts, Point};
 use sloop_core::measure::Measurement;
 use sloop_core::model::Labels;
 
+pub use catalog::{Catalog, Database, Put, Scope, StoredObjective, TokenRecord};
 pub use error::{StoreError, format_labels};
 pub use sqlite::{SqliteOptions, SqliteStore};
 

@@ -5,40 +5,77 @@
 //! alert windows, the trend's slices). In a store of running sums each is
 //! `cum(to) − cum(from)`, and the windows share most of their ends; so the
 //! distinct instants are collected first and fetched in **one**
-//! [`Store::cumulative`] call per objective (one seek each), and `build`
-//! is served from that map. The cost depends on how many windows there
-//! are, never on how long they are: a 30-day report costs what a 1-day one
-//! does.
+//! [`Store::cumulative`] call per series (one seek each), and `build` is
+//! served from that map. The cost depends on how many windows there are,
+//! never on how long they are: a 30-day report costs what a 1-day one does.
+//!
+//! An objective counts every series whose labels include its selector
+//! ([`series_labels`], [`matches`]): an agent writes exactly those labels,
+//! while clients of the server may push finer series (one per region, say),
+//! which add up. Running sums add, so the sum over several series is the
+//! element-wise sum of their cumulative sums.
 
 use std::collections::HashMap;
 
 use sloop_core::math::Counts;
-use sloop_core::measure::series_labels;
-use sloop_core::model::Objective;
+use sloop_core::measure::{matches, series_labels};
+use sloop_core::model::{Labels, Objective};
 use sloop_core::report::{ObjectiveReport, Report, assemble, build, windows_needed};
 
 use crate::{Store, StoreError, difference};
 
-/// The report of one objective at `end` (unix seconds), from the series its
-/// measurements are stored under ([`series_labels`]).
+/// The report of one objective at `end` (unix seconds).
 pub fn report_objective(store: &dyn Store, objective: &Objective, end: i64) -> Result<ObjectiveReport, StoreError> {
-    let labels = series_labels(objective);
+    report_scoped(store, &store.series()?, objective, &Labels::new(), end)
+}
+
+/// The report of several objectives at `end`, in their order.
+pub fn report(store: &dyn Store, objectives: &[Objective], end: i64) -> Result<Report, StoreError> {
+    report_in(store, objectives, &Labels::new(), end)
+}
+
+/// [`report`], counting only series that also carry every label of
+/// `scope` (the server's tenant label, say). The series are listed once.
+pub fn report_in(store: &dyn Store, objectives: &[Objective], scope: &Labels, end: i64) -> Result<Report, StoreError> {
+    let series = store.series()?;
+    let reports =
+        objectives.iter().map(|o| report_scoped(store, &series, o, scope, end)).collect::<Result<Vec<_>, _>>()?;
+    Ok(assemble(end, reports))
+}
+
+/// The selector an objective counts within `scope`: its series labels and
+/// the scope's.
+pub fn selector_in(objective: &Objective, scope: &Labels) -> Labels {
+    let mut selector = series_labels(objective);
+    selector.extend(scope.iter().map(|(k, v)| (k.clone(), v.clone())));
+    selector
+}
+
+/// One objective's report, from the series of `series` it matches.
+pub fn report_scoped(
+    store: &dyn Store,
+    series: &[Labels],
+    objective: &Objective,
+    scope: &Labels,
+    end: i64,
+) -> Result<ObjectiveReport, StoreError> {
+    let selector = selector_in(objective, scope);
+    let matching: Vec<&Labels> = series.iter().filter(|labels| matches(&selector, labels)).collect();
     let mut instants: Vec<i64> = windows_needed(objective, end).into_iter().flat_map(|(from, to)| [from, to]).collect();
     instants.sort_unstable();
     instants.dedup();
-    let sums = store.cumulative(&labels, &instants)?;
+    let mut sums = vec![Counts::ZERO; instants.len()];
+    for labels in &matching {
+        for (sum, c) in sums.iter_mut().zip(store.cumulative(labels, &instants)?) {
+            *sum += c;
+        }
+    }
     let at: HashMap<i64, Counts> = instants.into_iter().zip(sums).collect();
     let counts = |from: i64, to: i64| match (at.get(&from), at.get(&to)) {
         (Some(earlier), Some(later)) => Some(difference(*earlier, *later)),
         // `build` only asks for the windows `windows_needed` lists; should
         // the two ever disagree, ask the store rather than report no data.
-        _ => store.counts(&labels, from, to).ok(),
+        _ => matching.iter().map(|labels| store.counts(labels, from, to).ok()).sum(),
     };
     Ok(build(objective, end, &counts))
-}
-
-/// The report of several objectives at `end`, in their order.
-pub fn report(store: &dyn Store, objectives: &[Objective], end: i64) -> Result<Report, StoreError> {
-    let reports = objectives.iter().map(|o| report_objective(store, o, end)).collect::<Result<Vec<_>, _>>()?;
-    Ok(assemble(end, reports))
 }

@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use sloop_core::measure::Measurement;
 use sloop_core::model::Labels;
-use sloop_store::{SqliteOptions, SqliteStore, Store, StoreError, Written, conformance};
+use sloop_store::{Catalog, SqliteOptions, SqliteStore, Store, StoreError, Written, conformance};
 
 const T0: i64 = 1_800_000_000;
 
@@ -58,6 +58,17 @@ fn conformance_on_files() {
     });
 }
 
+#[test]
+fn catalog_conformance_in_memory_and_on_files() {
+    conformance::catalog::run_all(&|| Box::new(SqliteStore::in_memory().unwrap()) as Box<dyn Catalog>);
+    let dir = tempfile::tempdir().unwrap();
+    let n = AtomicUsize::new(0);
+    conformance::catalog::run_all(&|| {
+        let path = dir.path().join(format!("catalog-{}.db", n.fetch_add(1, Ordering::Relaxed)));
+        Box::new(SqliteStore::open(path).unwrap()) as Box<dyn Catalog>
+    });
+}
+
 fn schema_version(path: &Path) -> Vec<i64> {
     let conn = rusqlite::Connection::open(path).unwrap();
     let mut stmt = conn.prepare("SELECT version FROM schema_version").unwrap();
@@ -79,7 +90,7 @@ fn reopening_keeps_the_data_and_migrates_once() {
     let mut wal = path.clone().into_os_string();
     wal.push("-wal");
     assert!(!Path::new(&wal).exists(), "the WAL must be checkpointed and removed when the store closes");
-    assert_eq!(schema_version(&path), [1]);
+    assert_eq!(schema_version(&path), [2]);
     let conn = rusqlite::Connection::open(&path).unwrap();
     let mode: String = conn.query_row("PRAGMA journal_mode", [], |r| r.get(0)).unwrap();
     assert_eq!(mode, "wal", "the store must be in WAL mode");
@@ -98,7 +109,7 @@ fn reopening_keeps_the_data_and_migrates_once() {
 
     let store = SqliteStore::open(&path).unwrap();
     assert_eq!(counts(&store, &web), sums(&[first, more].concat()));
-    assert_eq!(schema_version(&path), [1], "opening again must not apply the migrations again");
+    assert_eq!(schema_version(&path), [2], "opening again must not apply the migrations again");
 }
 
 #[test]
@@ -285,4 +296,31 @@ fn a_store_is_shared_across_threads() {
     for l in &series {
         assert_eq!(counts(&*store, l), sums(&minutes(l, 0, 500)));
     }
+}
+
+/// A file written by the first release (schema 1: measurements only) gains
+/// the catalog's tables when opened, and keeps its points.
+#[test]
+fn a_version_1_file_is_migrated_to_the_catalog() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("old.db");
+    {
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        conn.execute_batch(
+            "CREATE TABLE schema_version (version INTEGER NOT NULL);
+             INSERT INTO schema_version VALUES (1);
+             CREATE TABLE series (id INTEGER PRIMARY KEY, labels TEXT NOT NULL UNIQUE);
+             CREATE TABLE points (series INTEGER NOT NULL, to_ts INTEGER NOT NULL, from_ts INTEGER NOT NULL,
+                 good REAL NOT NULL, total REAL NOT NULL, cum_good REAL NOT NULL, cum_total REAL NOT NULL,
+                 PRIMARY KEY (series, to_ts)) WITHOUT ROWID;
+             INSERT INTO series VALUES (1, '{\"service\":\"web\"}');
+             INSERT INTO points VALUES (1, 60, 0, 9, 10, 9, 10);",
+        )
+        .unwrap();
+    }
+    let store = SqliteStore::open(&path).unwrap();
+    assert_eq!(schema_version(&path), [2]);
+    let web = labels(&[("service", "web")]);
+    assert_eq!(store.counts(&web, 0, 60).unwrap().total(), 10.0, "the old points are kept");
+    assert!(store.objectives("t").unwrap().is_empty(), "the catalog's tables exist");
 }

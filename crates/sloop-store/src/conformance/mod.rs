@@ -19,6 +19,7 @@
 //! store runs them without features or dev-dependencies, and a failure
 //! replays identically on every machine.
 
+pub mod catalog;
 mod support;
 mod windows;
 mod writes;

@@ -38,6 +38,7 @@
 //! wait for the agent. Every read runs in one read transaction, so the
 //! several lookups of one call see the same state.
 
+mod catalog;
 mod read;
 mod schema;
 #[cfg(test)]

@@ -26,6 +26,24 @@ const MIGRATIONS: &[&str] = &[
          cum_total REAL    NOT NULL,
          PRIMARY KEY (series, to_ts)
      ) WITHOUT ROWID;",
+    // 2: the catalog of a server (see `catalog.rs`): objectives as
+    // manifests, and tokens as hashes of their secrets.
+    "CREATE TABLE objectives (
+         tenant     TEXT    NOT NULL,
+         service    TEXT    NOT NULL,
+         name       TEXT    NOT NULL,
+         manifest   TEXT    NOT NULL,
+         updated_at INTEGER NOT NULL,
+         PRIMARY KEY (tenant, service, name)
+     ) WITHOUT ROWID;
+     CREATE TABLE tokens (
+         id         TEXT    PRIMARY KEY,
+         tenant     TEXT    NOT NULL,
+         name       TEXT    NOT NULL,
+         scope      TEXT    NOT NULL,
+         hash       TEXT    NOT NULL UNIQUE,
+         created_at INTEGER NOT NULL
+     );",
 ];
 
 /// The schema version this build writes.
