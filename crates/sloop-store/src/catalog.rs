@@ -144,6 +144,19 @@ pub trait Catalog: Send + Sync + Debug {
     /// Deletes the token `id` of `tenant`; whether there was one.
     fn revoke_token(&self, tenant: &str, id: &str) -> Result<bool, StoreError>;
 
+    /// A number that changes whenever an objective of `tenant` is put (with
+    /// a change) or deleted, so a server can keep parsed objectives and
+    /// re-read them only when another replica changed them. The default
+    /// fingerprints every manifest; implementations keep a counter.
+    fn revision(&self, tenant: &str) -> Result<u64, StoreError> {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        for o in self.objectives(tenant)? {
+            (o.service, o.name, o.manifest).hash(&mut h);
+        }
+        Ok(h.finish())
+    }
+
     /// Checks that the database answers (for `/readyz`).
     fn ping(&self) -> Result<(), StoreError>;
 }

@@ -18,6 +18,7 @@ pub const CHECKS: &[(&str, CatalogCheck)] = &[
     ("deleting an objective removes only it", delete_removes_one),
     ("tokens are found by hash, listed and revoked per tenant", tokens_round_trip),
     ("a token id or hash cannot be reused", token_conflicts),
+    ("the revision changes with every change, and only then", revision_tracks_changes),
 ];
 
 /// Runs every check of [`CHECKS`] on fresh catalogs from `make`, and panics
@@ -118,4 +119,24 @@ fn token_conflicts(make: &MakeCatalog<'_>) {
     assert!(c.create_token(&token("t1", "a", Scope::Read, "other", 2)).is_err(), "a reused id is refused");
     assert!(c.create_token(&token("t9", "a", Scope::Read, "h1", 2)).is_err(), "a reused hash is refused");
     assert_eq!(c.tokens(None).unwrap().len(), 1, "nothing was added by the refused ones");
+}
+
+fn revision_tracks_changes(make: &MakeCatalog<'_>) {
+    let c = make();
+    let r0 = c.revision("a").unwrap();
+    c.put_objective(&objective("a", "web", "x", "m1", 1)).unwrap();
+    let r1 = c.revision("a").unwrap();
+    assert_ne!(r0, r1, "a created objective changes the revision");
+    c.put_objective(&objective("a", "web", "x", "m1", 2)).unwrap();
+    assert_eq!(c.revision("a").unwrap(), r1, "an unchanged put does not");
+    let rb = c.revision("b").unwrap();
+    c.put_objective(&objective("a", "web", "x", "m2", 3)).unwrap();
+    let r2 = c.revision("a").unwrap();
+    assert!(r2 != r1 && r2 != r0, "an update changes it");
+    assert_eq!(c.revision("b").unwrap(), rb, "another tenant's revision is untouched");
+    c.delete_objective("a", "web", "x").unwrap();
+    let r3 = c.revision("a").unwrap();
+    assert!(r3 != r2 && r3 != r1, "a delete changes it");
+    c.delete_objective("a", "web", "x").unwrap();
+    assert_eq!(c.revision("a").unwrap(), r3, "deleting nothing does not");
 }

@@ -31,6 +31,16 @@ fn token_row(row: &Row<'_>) -> rusqlite::Result<TokenRecord> {
     })
 }
 
+/// Counts a change to `tenant`'s objectives, in the transaction that makes it.
+fn bump_revision(conn: &rusqlite::Connection, tenant: &str) -> rusqlite::Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO catalog_revisions (tenant, revision) VALUES (?1, 1)
+         ON CONFLICT (tenant) DO UPDATE SET revision = revision + 1",
+    )?
+    .execute([tenant])
+    .map(|_| ())
+}
+
 const OBJECTIVE_COLUMNS: &str = "tenant, service, name, manifest, updated_at";
 const TOKEN_COLUMNS: &str = "id, tenant, name, scope, hash, created_at";
 
@@ -55,6 +65,7 @@ impl Catalog for SqliteStore {
             )
             .and_then(|mut s| s.execute(params![o.tenant, o.service, o.name, o.manifest, o.updated_at]))
             .map_err(|e| self.error(e))?;
+            bump_revision(&tx, &o.tenant).map_err(|e| self.error(e))?;
         }
         tx.commit().map_err(|e| self.error(e))?;
         Ok(put)
@@ -81,11 +92,27 @@ impl Catalog for SqliteStore {
     }
 
     fn delete_objective(&self, tenant: &str, service: &str, name: &str) -> Result<bool, StoreError> {
-        let conn = self.write_connection();
-        conn.prepare_cached("DELETE FROM objectives WHERE tenant = ?1 AND service = ?2 AND name = ?3")
+        let mut conn = self.write_connection();
+        let tx = conn.transaction().map_err(|e| self.error(e))?;
+        let deleted = tx
+            .prepare_cached("DELETE FROM objectives WHERE tenant = ?1 AND service = ?2 AND name = ?3")
             .and_then(|mut s| s.execute(params![tenant, service, name]))
-            .map(|n| n > 0)
-            .map_err(|e| self.error(e))
+            .map_err(|e| self.error(e))?
+            > 0;
+        if deleted {
+            bump_revision(&tx, tenant).map_err(|e| self.error(e))?;
+        }
+        tx.commit().map_err(|e| self.error(e))?;
+        Ok(deleted)
+    }
+
+    fn revision(&self, tenant: &str) -> Result<u64, StoreError> {
+        self.read(|conn| {
+            conn.prepare_cached("SELECT revision FROM catalog_revisions WHERE tenant = ?1")
+                .and_then(|mut s| s.query_row([tenant], |r| r.get::<_, i64>(0)).optional())
+                .map(|r| r.map_or(0, |r| r.unsigned_abs()))
+                .map_err(|e| self.error(e))
+        })
     }
 
     fn create_token(&self, t: &TokenRecord) -> Result<(), StoreError> {

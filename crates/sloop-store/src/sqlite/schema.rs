@@ -43,7 +43,11 @@ const MIGRATIONS: &[&str] = &[
          scope      TEXT    NOT NULL,
          hash       TEXT    NOT NULL UNIQUE,
          created_at INTEGER NOT NULL
-     );",
+     );
+     CREATE TABLE catalog_revisions (
+         tenant   TEXT    PRIMARY KEY,
+         revision INTEGER NOT NULL
+     ) WITHOUT ROWID;",
 ];
 
 /// The schema version this build writes.
