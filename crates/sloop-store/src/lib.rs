@@ -6,9 +6,11 @@
 //! sums, so the counts over `(a, b]` are `cum(b) − cum(a)`, two index seeks.
 //!
 //! - [`SqliteStore`]: one file, WAL mode; the default for one machine.
+//! - [`PostgresStore`]: a PostgreSQL database that several server replicas
+//!   share, writing at once.
 //! - [`Catalog`]: what a shared server keeps besides measurements (the
 //!   objectives synced to it, its API tokens), per tenant. [`SqliteStore`]
-//!   is one too; a [`Database`] is both.
+//!   and [`PostgresStore`] are one too; a [`Database`] is both.
 //! - [`conformance`]: the behaviour every store and catalog must have, as
 //!   test suites that each implementation runs.
 //! - [`report`]: an objective's report from a store, in one batch of
@@ -21,6 +23,7 @@
 pub mod catalog;
 pub mod conformance;
 mod error;
+mod postgres;
 pub mod report;
 mod sqlite;
 
@@ -32,6 +35,7 @@ use sloop_core::model::Labels;
 
 pub use catalog::{Catalog, Database, Put, Scope, StoredObjective, TokenRecord};
 pub use error::{StoreError, format_labels};
+pub use crate::postgres::{PostgresOptions, PostgresStore};
 pub use sqlite::{SqliteOptions, SqliteStore};
 
 /// What a write did.

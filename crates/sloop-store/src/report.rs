@@ -20,7 +20,9 @@ use std::collections::HashMap;
 use sloop_core::math::Counts;
 use sloop_core::measure::{matches, series_labels};
 use sloop_core::model::{Labels, Objective};
-use sloop_core::report::{ObjectiveReport, Report, assemble, build, windows_needed};
+use sloop_core::report::{
+    ObjectiveReport, Report, Trend, assemble, build, history, history_windows, windows_needed,
+};
 
 use crate::{Store, StoreError, difference};
 
@@ -59,23 +61,58 @@ pub fn report_scoped(
     scope: &Labels,
     end: i64,
 ) -> Result<ObjectiveReport, StoreError> {
-    let selector = selector_in(objective, scope);
-    let matching: Vec<&Labels> = series.iter().filter(|labels| matches(&selector, labels)).collect();
-    let mut instants: Vec<i64> = windows_needed(objective, end).into_iter().flat_map(|(from, to)| [from, to]).collect();
-    instants.sort_unstable();
-    instants.dedup();
-    let mut sums = vec![Counts::ZERO; instants.len()];
-    for labels in &matching {
-        for (sum, c) in sums.iter_mut().zip(store.cumulative(labels, &instants)?) {
-            *sum += c;
+    let windows = Windows::read(store, series, &selector_in(objective, scope), windows_needed(objective, end))?;
+    Ok(build(objective, end, &|from, to| windows.counts(store, from, to)))
+}
+
+/// The objective's window at `end` in `points` slices, for charts
+/// ([`sloop_core::report::history`]).
+pub fn history_scoped(
+    store: &dyn Store,
+    series: &[Labels],
+    objective: &Objective,
+    scope: &Labels,
+    end: i64,
+    points: usize,
+) -> Result<Trend, StoreError> {
+    let needed = history_windows(objective, end, points);
+    let windows = Windows::read(store, series, &selector_in(objective, scope), needed)?;
+    Ok(history(objective, end, points, &|from, to| windows.counts(store, from, to)))
+}
+
+/// The summed running sums of the series an objective counts, at every
+/// end of the windows it needs.
+struct Windows<'a> {
+    matching: Vec<&'a Labels>,
+    at: HashMap<i64, Counts>,
+}
+
+impl<'a> Windows<'a> {
+    fn read(
+        store: &dyn Store,
+        series: &'a [Labels],
+        selector: &Labels,
+        windows: Vec<(i64, i64)>,
+    ) -> Result<Self, StoreError> {
+        let matching: Vec<&Labels> = series.iter().filter(|labels| matches(selector, labels)).collect();
+        let mut instants: Vec<i64> = windows.into_iter().flat_map(|(from, to)| [from, to]).collect();
+        instants.sort_unstable();
+        instants.dedup();
+        let mut sums = vec![Counts::ZERO; instants.len()];
+        for labels in &matching {
+            for (sum, c) in sums.iter_mut().zip(store.cumulative(labels, &instants)?) {
+                *sum += c;
+            }
+        }
+        Ok(Self { matching, at: instants.into_iter().zip(sums).collect() })
+    }
+
+    fn counts(&self, store: &dyn Store, from: i64, to: i64) -> Option<Counts> {
+        match (self.at.get(&from), self.at.get(&to)) {
+            (Some(earlier), Some(later)) => Some(difference(*earlier, *later)),
+            // Only the windows read are asked for; should the two lists ever
+            // disagree, ask the store rather than report no data.
+            _ => self.matching.iter().map(|labels| store.counts(labels, from, to).ok()).sum(),
         }
     }
-    let at: HashMap<i64, Counts> = instants.into_iter().zip(sums).collect();
-    let counts = |from: i64, to: i64| match (at.get(&from), at.get(&to)) {
-        (Some(earlier), Some(later)) => Some(difference(*earlier, *later)),
-        // `build` only asks for the windows `windows_needed` lists; should
-        // the two ever disagree, ask the store rather than report no data.
-        _ => matching.iter().map(|labels| store.counts(labels, from, to).ok()).sum(),
-    };
-    Ok(build(objective, end, &counts))
 }

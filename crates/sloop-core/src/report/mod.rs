@@ -239,11 +239,10 @@ fn calendar_start(c: &CalendarWindow, end: i64) -> i64 {
     }
 }
 
-/// The slices of the trend: `TREND_POINTS` equal parts of the window,
-/// ending at `end` (the first may be shorter when the window does not
-/// divide evenly).
-fn trend_slices(start: i64, end: i64) -> Vec<(i64, i64)> {
-    let n = TREND_POINTS as i64;
+/// The slices of a trend: `points` equal parts of the window, ending at
+/// `end` (slices are whole seconds, so some may be a second longer).
+fn trend_slices(start: i64, end: i64, points: usize) -> Vec<(i64, i64)> {
+    let n = i64::try_from(points).unwrap_or(i64::MAX).max(1);
     let len = end - start;
     (1..=n).map(|i| (start + len * (i - 1) / n, start + len * i / n)).filter(|(a, b)| a < b).collect()
 }
@@ -270,7 +269,7 @@ pub fn windows_needed(objective: &Objective, end: i64) -> Vec<(i64, i64)> {
     let mut out = vec![(start, end)];
     let alert_windows = math::alert_windows(&objective.alerting);
     out.extend(BURN_WINDOWS.iter().chain(alert_windows.iter()).map(|w| (end - secs(*w), end)));
-    out.extend(trend_slices(start, end));
+    out.extend(trend_slices(start, end, TREND_POINTS));
     if let BudgetingMethod::Timeslices { slice, .. } | BudgetingMethod::RatioTimeslices { slice } = &objective.budgeting
     {
         out.extend(budget_slices(start, end, *slice));
@@ -349,29 +348,7 @@ pub fn build(objective: &Objective, end: i64, counts: &CountsFn<'_>) -> Objectiv
         .collect();
     let alerts = AlertReport { state: eval.state.as_str().to_string(), pairs };
 
-    // The trend: each slice's own SLI, and the burn-down against the whole
-    // window's allowance (occurrences: its events × budget).
-    let slices = trend_slices(start, end);
-    let slice_counts: Vec<Option<Counts>> = slices.iter().map(|(a, b)| counts(*a, *b)).collect();
-    let allowed = window_counts.total() * target.budget();
-    let mut bad_so_far = 0.0;
-    let mut seen = false;
-    let budget_left = slice_counts
-        .iter()
-        .map(|c| {
-            if let Some(c) = c.filter(|c| c.has_data()) {
-                bad_so_far += c.bad();
-                seen = true;
-            }
-            (seen && allowed > 0.0 && matches!(objective.budgeting, BudgetingMethod::Occurrences))
-                .then(|| 1.0 - bad_so_far / allowed)
-        })
-        .collect();
-    let trend = Trend {
-        ends: slices.iter().map(|s| s.1).collect(),
-        sli: slice_counts.iter().map(|c| c.and_then(|c| c.sli())).collect(),
-        budget_left,
-    };
+    let trend = trend(objective, (start, end), TREND_POINTS, window_counts, counts);
 
     ObjectiveReport {
         service: objective.service.clone(),
@@ -391,6 +368,56 @@ pub fn build(objective: &Objective, end: i64, counts: &CountsFn<'_>) -> Objectiv
         alerts,
         trend,
     }
+}
+
+/// The trend of a window cut into `points` slices: each slice's own SLI,
+/// and the burn-down against the whole window's allowance (occurrences:
+/// its events × budget; the timeslice methods have no burn-down).
+fn trend(
+    objective: &Objective,
+    (start, end): (i64, i64),
+    points: usize,
+    window_counts: Counts,
+    counts: &CountsFn<'_>,
+) -> Trend {
+    let slices = trend_slices(start, end, points);
+    let slice_counts: Vec<Option<Counts>> = slices.iter().map(|(a, b)| counts(*a, *b)).collect();
+    let allowed = window_counts.total() * objective.target.budget();
+    let mut bad_so_far = 0.0;
+    let mut seen = false;
+    let budget_left = slice_counts
+        .iter()
+        .map(|c| {
+            if let Some(c) = c.filter(|c| c.has_data()) {
+                bad_so_far += c.bad();
+                seen = true;
+            }
+            (seen && allowed > 0.0 && matches!(objective.budgeting, BudgetingMethod::Occurrences))
+                .then(|| 1.0 - bad_so_far / allowed)
+        })
+        .collect();
+    Trend {
+        ends: slices.iter().map(|s| s.1).collect(),
+        sli: slice_counts.iter().map(|c| c.and_then(|c| c.sli())).collect(),
+        budget_left,
+    }
+}
+
+/// Every interval [`history`] asks counts for: the window and `points`
+/// slices of it.
+pub fn history_windows(objective: &Objective, end: i64, points: usize) -> Vec<(i64, i64)> {
+    let (start, end) = window_bounds(&objective.window, end);
+    let mut out = trend_slices(start, end, points);
+    out.push((start, end));
+    out
+}
+
+/// The window at `end` cut into `points` slices, for charts: the report's
+/// [`Trend`] at a finer grain (the report itself has [`TREND_POINTS`]).
+pub fn history(objective: &Objective, end: i64, points: usize, counts: &CountsFn<'_>) -> Trend {
+    let (start, end) = window_bounds(&objective.window, end);
+    let window_counts = counts(start, end).unwrap_or(Counts::ZERO);
+    trend(objective, (start, end), points, window_counts, counts)
 }
 
 fn tier(policy: &crate::alerting::AlertPolicy, s: crate::alerting::Severity) -> bool {

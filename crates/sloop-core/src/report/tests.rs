@@ -146,3 +146,16 @@ fn summary_counts_each_state() {
     assert_eq!(report.summary, Summary { met: 1, breached: 0, no_data: 1, alerting: 0 });
     assert_eq!(report.generated_at, "2026-11-21T12:00:00Z");
 }
+
+#[test]
+fn history_at_the_report_grain_is_the_report_trend() {
+    let o = objective("30d", "99.9");
+    let end = 40 * 86_400;
+    let counts = |from: i64, to: i64| Counts::new(((to - from) as f64) * 0.999, (to - from) as f64).ok();
+    let report = build(&o, end, &counts);
+    assert_eq!(history(&o, end, TREND_POINTS, &counts), report.trend);
+    let fine = history(&o, end, 120, &counts);
+    assert_eq!(fine.ends.len(), 120);
+    assert_eq!(fine.ends.last(), Some(&end));
+    assert!(history_windows(&o, end, 120).contains(&(end - 30 * 86_400, end)));
+}

@@ -1,0 +1,212 @@
+//! What every request shares: the database, the server's options, and the
+//! objectives of each tenant, parsed once.
+//!
+//! The catalog keeps objectives as manifest text. Parsing a manifest is far
+//! slower than reading it, and every indicator batch and report needs the
+//! tenant's objectives, so each tenant's are parsed once and kept with the
+//! catalog's [`revision`](sloop_store::Catalog::revision) they were read at.
+//! A request reads the revision (one indexed lookup) and re-reads the
+//! objectives only when it moved, which is also how one replica notices a
+//! sync that went to another.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use sloop_core::measure::series_labels;
+use sloop_core::model::{Labels, Objective};
+use sloop_core::source::SourceFile;
+use sloop_store::{Database, StoredObjective};
+
+use super::error::ApiError;
+use crate::metrics::ServerMetrics;
+
+/// The label that keeps tenants apart in the store: the server adds it to
+/// every indicator it stores and to every selector it reports on. Clients
+/// cannot set it: labels starting with `__` are reserved.
+pub const TENANT_LABEL: &str = "__tenant__";
+
+/// How the server behaves; set from `sloop serve`'s flags.
+#[derive(Debug, Clone)]
+pub struct ServerOptions {
+    /// Reads without a token see the default tenant.
+    pub public_read: bool,
+    /// The largest request body accepted, in bytes.
+    pub max_body_bytes: usize,
+    /// The most indicators in one request.
+    pub max_indicators: usize,
+    /// The most labels on one indicator.
+    pub max_labels: usize,
+    /// How often dashboard pages reload themselves, in seconds.
+    pub refresh_secs: u32,
+}
+
+impl Default for ServerOptions {
+    fn default() -> Self {
+        Self {
+            public_read: false,
+            max_body_bytes: 8 * 1024 * 1024,
+            max_indicators: 10_000,
+            max_labels: 32,
+            refresh_secs: 30,
+        }
+    }
+}
+
+/// One parsed objective and the manifest it came from.
+#[derive(Debug)]
+pub struct Entry {
+    /// As the catalog keeps it.
+    pub stored: StoredObjective,
+    /// Parsed.
+    pub objective: Objective,
+    /// The labels an indicator must carry to count for it (the tenant's
+    /// label included).
+    pub selector: Labels,
+}
+
+/// A tenant's objectives at one catalog revision.
+#[derive(Debug, Default)]
+pub struct TenantObjectives {
+    revision: u64,
+    /// By service, then name.
+    pub entries: Vec<Arc<Entry>>,
+    /// For each label `(name, value)`, the entries whose selector has it
+    /// first: an indicator can only match entries filed under one of its
+    /// own labels, so matching looks at a handful, not at all of them.
+    by_first_label: HashMap<(String, String), Vec<usize>>,
+}
+
+impl TenantObjectives {
+    /// The entries whose selector an indicator with `labels` carries.
+    pub fn matching<'a>(&'a self, labels: &'a Labels) -> impl Iterator<Item = &'a Arc<Entry>> + 'a {
+        labels
+            .iter()
+            .filter_map(|(k, v)| self.by_first_label.get(&(k.clone(), v.clone())))
+            .flatten()
+            .map(|&i| &self.entries[i])
+            .filter(|e| sloop_core::measure::matches(&e.selector, labels))
+    }
+
+    /// The entry `service/name`.
+    pub fn get(&self, service: &str, name: &str) -> Option<&Arc<Entry>> {
+        self.entries.iter().find(|e| e.stored.service == service && e.stored.name == name)
+    }
+}
+
+/// Shared by every request; cheap to clone.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    db: Arc<dyn Database>,
+    options: ServerOptions,
+    tenants: Mutex<HashMap<String, Arc<TenantObjectives>>>,
+    metrics: ServerMetrics,
+}
+
+impl AppState {
+    /// State over a database.
+    pub fn new(db: Arc<dyn Database>, options: ServerOptions) -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                db,
+                options,
+                tenants: Mutex::new(HashMap::new()),
+                metrics: ServerMetrics::default(),
+            }),
+        }
+    }
+
+    /// The database.
+    pub fn db(&self) -> &Arc<dyn Database> {
+        &self.inner.db
+    }
+
+    /// The options.
+    pub fn options(&self) -> &ServerOptions {
+        &self.inner.options
+    }
+
+    /// The server's own counters.
+    pub fn metrics(&self) -> &ServerMetrics {
+        &self.inner.metrics
+    }
+
+    /// Runs blocking database work off the async threads.
+    pub async fn blocking<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&AppState) -> Result<T, ApiError> + Send + 'static,
+    ) -> Result<T, ApiError> {
+        let state = self.clone();
+        tokio::task::spawn_blocking(move || f(&state))
+            .await
+            .map_err(|e| ApiError::Internal(format!("a database task failed: {e}")))?
+    }
+
+    /// The tenant's objectives, re-read only when the catalog changed.
+    /// Blocking.
+    pub fn objectives(&self, tenant: &str) -> Result<Arc<TenantObjectives>, ApiError> {
+        let revision = self.inner.db.revision(tenant)?;
+        let cached = self.tenants().get(tenant).cloned();
+        if let Some(cached) = &cached
+            && cached.revision == revision
+        {
+            return Ok(cached.clone());
+        }
+        let stored = self.inner.db.objectives(tenant)?;
+        let mut entries = Vec::with_capacity(stored.len());
+        for s in stored {
+            // An unchanged manifest keeps its parsed objective.
+            let reused = cached.as_ref().and_then(|c| c.get(&s.service, &s.name)).filter(|e| e.stored == s);
+            entries.push(match reused {
+                Some(e) => e.clone(),
+                None => Arc::new(parse_stored(s)?),
+            });
+        }
+        let mut by_first_label: HashMap<(String, String), Vec<usize>> = HashMap::new();
+        for (i, e) in entries.iter().enumerate() {
+            // Every selector has the tenant label; file entries under
+            // another label when they have one, so a tenant's entries do not
+            // all share one list.
+            let first =
+                e.selector.iter().find(|(k, _)| k.as_str() != TENANT_LABEL).or_else(|| e.selector.iter().next());
+            if let Some((k, v)) = first {
+                by_first_label.entry((k.clone(), v.clone())).or_default().push(i);
+            }
+        }
+        let fresh = Arc::new(TenantObjectives { revision, entries, by_first_label });
+        self.tenants().insert(tenant.to_string(), fresh.clone());
+        Ok(fresh)
+    }
+
+    fn tenants(&self) -> std::sync::MutexGuard<'_, HashMap<String, Arc<TenantObjectives>>> {
+        self.inner.tenants.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// The scope labels of a tenant: what the store's series of that tenant
+/// carry.
+pub fn tenant_scope(tenant: &str) -> Labels {
+    Labels::from([(TENANT_LABEL.to_string(), tenant.to_string())])
+}
+
+/// Parses a manifest the catalog holds. The server validated it when it was
+/// put, so a failure here means the database was edited by hand, or a
+/// newer sloop wrote it.
+fn parse_stored(stored: StoredObjective) -> Result<Entry, ApiError> {
+    let file = SourceFile::new(format!("{}/{}", stored.service, stored.name), stored.manifest.as_str());
+    let loaded = sloop_core::spec::load(&[file])
+        .map_err(|e| ApiError::Internal(format!("the stored manifest of {} no longer validates: {e}", stored.id())))?;
+    let objective = loaded
+        .manifest
+        .objectives
+        .into_iter()
+        .next()
+        .ok_or_else(|| ApiError::Internal(format!("the stored manifest of {} holds no objective", stored.id())))?;
+    let mut selector = series_labels(&objective);
+    selector.extend(tenant_scope(&stored.tenant));
+    Ok(Entry { stored, objective, selector })
+}

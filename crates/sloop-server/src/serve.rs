@@ -1,0 +1,57 @@
+//! Running the server: bind, serve, and stop gracefully.
+//!
+//! On SIGINT or SIGTERM the listener closes at once (a load balancer's
+//! health check sees the replica go), and requests under way finish before
+//! the process exits: a batch of indicators being written is never cut in
+//! half (and would be all-or-nothing if it were).
+
+use std::future::Future;
+use std::io;
+use std::sync::Arc;
+
+use sloop_store::{Database, SqliteStore};
+use tokio::net::TcpListener;
+
+use crate::api::{AppState, ServerOptions, router};
+
+/// Where the server keeps its state, from `--database`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DatabaseUrl {
+    /// `sqlite://PATH` or a bare path.
+    Sqlite(std::path::PathBuf),
+    /// `postgres://…` or `postgresql://…`.
+    Postgres(String),
+}
+
+impl DatabaseUrl {
+    /// Reads `--database`.
+    pub fn parse(url: &str) -> Self {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            DatabaseUrl::Postgres(url.to_string())
+        } else {
+            DatabaseUrl::Sqlite(url.strip_prefix("sqlite://").unwrap_or(url).into())
+        }
+    }
+
+    /// Opens it (creating or migrating the schema). Blocking.
+    pub fn open(&self) -> Result<Arc<dyn Database>, sloop_store::StoreError> {
+        Ok(match self {
+            DatabaseUrl::Sqlite(path) => Arc::new(SqliteStore::open(path.clone())?),
+            DatabaseUrl::Postgres(url) => {
+                return Err(sloop_store::StoreError::Open { path: url.into(), message: "PENDING-PG".into() });
+            }
+        })
+    }
+}
+
+/// Serves the API and dashboard on `listener` until `shutdown` resolves,
+/// then lets requests under way finish.
+pub async fn serve(
+    listener: TcpListener,
+    db: Arc<dyn Database>,
+    options: ServerOptions,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> io::Result<()> {
+    let app = router(AppState::new(db, options));
+    axum::serve(listener, app).with_graceful_shutdown(shutdown).await
+}
