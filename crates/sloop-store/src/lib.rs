@@ -33,9 +33,9 @@ use sloop_core::math::{Counts, Point};
 use sloop_core::measure::Measurement;
 use sloop_core::model::Labels;
 
+pub use crate::postgres::{PostgresOptions, PostgresStore};
 pub use catalog::{Catalog, Database, Put, Scope, StoredObjective, TokenRecord};
 pub use error::{StoreError, format_labels};
-pub use crate::postgres::{PostgresOptions, PostgresStore};
 pub use sqlite::{SqliteOptions, SqliteStore};
 
 /// What a write did.

@@ -20,9 +20,7 @@ use std::collections::HashMap;
 use sloop_core::math::Counts;
 use sloop_core::measure::{matches, series_labels};
 use sloop_core::model::{Labels, Objective};
-use sloop_core::report::{
-    ObjectiveReport, Report, Trend, assemble, build, history, history_windows, windows_needed,
-};
+use sloop_core::report::{ObjectiveReport, Report, Trend, assemble, build, history, history_windows, windows_needed};
 
 use crate::{Store, StoreError, difference};
 

@@ -11,12 +11,17 @@
 //!   its HTTP API, wait for rule evaluations, stop it on drop. Needs the
 //!   `prometheus` and `promtool` binaries on `PATH`
 //!   ([`prometheus::Prometheus::available`]).
+//! - [`postgres`]: a real PostgreSQL for tests: `initdb` into a temporary
+//!   directory, a server on a free loopback port, a fresh database per
+//!   test, stopped on drop. Needs Debian's `postgresql` package (or
+//!   `initdb` and `postgres` on `PATH`).
 //!
-//! Together they check generated recording and alerting rules against exact
-//! truth: backfill a scenario, load the rules, and compare what Prometheus
-//! computes with [`synthetic::Truth`].
+//! Synthetic traffic and Prometheus together check generated recording and
+//! alerting rules against exact truth: backfill a scenario, load the rules,
+//! and compare what Prometheus computes with [`synthetic::Truth`].
 #![forbid(unsafe_code)]
 
+pub mod postgres;
 pub mod prometheus;
 /// Synthetic traffic, re-exported from sloop-synthetic.
 pub use sloop_synthetic as synthetic;

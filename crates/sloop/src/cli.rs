@@ -71,6 +71,28 @@ pub(crate) enum Command {
                             sloop report -f slos/ --fail-on breach,budget-below=10")]
     Report(crate::cli_measure::ReportArgs),
 
+    /// Run the shared SLO service: the API, the dashboard and /metrics.
+    ///
+    /// Objectives are synced to it (`sloop sync`), agents and clients push indicators, and
+    /// everyone reads reports, the dashboard at / and /metrics. SQLite by default; PostgreSQL
+    /// for several replicas behind a load balancer. SIGTERM drains requests under way.
+    #[command(after_help = "Examples:\n  sloop serve\n  \
+                            sloop serve --listen 0.0.0.0:8080 --database postgres://sloop@db/sloop\n  \
+                            sloop serve --public-read")]
+    Serve(crate::cli_server::ServeArgs),
+
+    /// Create, list and revoke the server's API tokens.
+    #[command(subcommand)]
+    Token(crate::cli_server::TokenCommand),
+
+    /// Push manifests' objectives to a server: create, update, and with --prune delete.
+    ///
+    /// Idempotent: syncing the same manifests again changes nothing. Exits 0 when in sync,
+    /// 1 when a manifest is invalid, 2 when the server cannot be reached or refuses.
+    #[command(after_help = "Examples:\n  sloop sync -f slos/ --server http://sloop:8080 --dry-run\n  \
+                            SLOOP_TOKEN=… sloop sync -f slos/ --server http://sloop:8080 --prune")]
+    Sync(crate::cli_server::SyncArgs),
+
     /// Print the JSON Schema of sloop's manifest format (for editor completion).
     Schema,
 

@@ -81,6 +81,9 @@ pub(crate) struct AgentArgs {
     /// Log format.
     #[arg(long, value_enum, default_value_t = LogFormat::Text)]
     pub(crate) log_format: LogFormat,
+    /// Push measurements to this sloop server (--db is then the local buffer kept while it is unreachable).
+    #[command(flatten)]
+    pub(crate) server: crate::cli_server::ServerArgs,
     #[command(flatten)]
     pub(crate) providers: ProviderArgs,
 }
@@ -103,15 +106,21 @@ pub(crate) enum ReportFormat {
 /// Arguments of `report`.
 #[derive(Debug, Args)]
 pub(crate) struct ReportArgs {
-    /// Manifest files or directories.
-    #[arg(short = 'f', long = "file", required = true, value_name = "FILE|DIR")]
+    /// Manifest files or directories (with --server: only these objectives; default all).
+    #[arg(short = 'f', long = "file", required_unless_present = "server", value_name = "FILE|DIR")]
     pub(crate) paths: Vec<PathBuf>,
     /// The SQLite database the agent writes.
-    #[arg(long, env = "SLOOP_DB", default_value = "sloop.db", value_name = "PATH", conflicts_with = "live")]
+    #[arg(long, env = "SLOOP_DB", default_value = "sloop.db", value_name = "PATH", conflicts_with_all = ["live", "server"])]
     pub(crate) db: PathBuf,
     /// Compute straight from the providers over each whole window, without a store (for CI).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "server")]
     pub(crate) live: bool,
+    /// With --server: only the objectives whose labels match, e.g. team=payments,tier=1.
+    #[arg(long, value_name = "NAME=VALUE,…", requires = "server")]
+    pub(crate) selector: Option<String>,
+    /// Read the report from a sloop server.
+    #[command(flatten)]
+    pub(crate) server: crate::cli_server::ServerArgs,
     /// Output format.
     #[arg(short, long, value_enum, default_value_t = ReportFormat::Table)]
     pub(crate) output: ReportFormat,

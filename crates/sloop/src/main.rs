@@ -10,6 +10,7 @@
 
 mod cli;
 mod cli_measure;
+mod cli_server;
 mod commands;
 mod files;
 mod providers;
@@ -33,6 +34,9 @@ fn main() -> ExitCode {
         Command::Generate(cli::GenerateCommand::Prometheus(args)) => commands::generate::run(&args, &palette),
         Command::Agent(args) => commands::agent::run(&args, &palette),
         Command::Report(args) => commands::report::run(&args, &palette),
+        Command::Serve(args) => commands::serve::run(&args),
+        Command::Token(command) => commands::token::run(&command),
+        Command::Sync(args) => commands::sync::run(&args, &palette),
         Command::Schema => {
             print!("{}", sloop_core::spec::sloop::json_schema());
             Ok(ExitCode::SUCCESS)

@@ -30,6 +30,7 @@
 //! [`retry`]). A permanent failure (a refused query, bad credentials) is
 //! reported and retried on the next tick only.
 
+pub mod forward;
 pub mod retry;
 
 use std::collections::BTreeMap;

@@ -78,10 +78,22 @@ pub(super) fn duration(secs: f64) -> String {
     parts.join(" ")
 }
 
-/// An event count: whole numbers as such, fractions (timeslice budgeting
-/// counts partial slices) with two decimals.
+/// An event count. Counts from rates are fractional (`increase()` over a
+/// window interpolates), but beyond a hundred the fraction is noise: those
+/// read as whole numbers with thousands separators, `201,600`.
 pub(super) fn count(n: f64) -> String {
-    if n.fract() == 0.0 && n.abs() < 1e15 { format!("{n:.0}") } else { fixed(n, 2) }
+    if !n.is_finite() || n.abs() < 100.0 {
+        return if n.fract() == 0.0 { fixed(n, 0) } else { fixed(n, 2) };
+    }
+    let digits = fixed(n.abs(), 0);
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if n < 0.0 { format!("-{out}") } else { out }
 }
 
 /// An instant as a chart label, in UTC to the minute: `11-21 14:00`.
@@ -114,8 +126,11 @@ mod tests {
         assert_eq!(burn(Some(0.004)), "0.00");
         assert_eq!(burn(None), "no data");
         assert_eq!(burn(Some(f64::INFINITY)), "∞");
-        assert_eq!(count(1234.0), "1234");
         assert_eq!(count(12.5), "12.50");
+        assert_eq!(count(7.0), "7");
+        assert_eq!(count(999.4), "999");
+        assert_eq!(count(201_499.6), "201,500");
+        assert_eq!(count(1_234_567.0), "1,234,567");
     }
 
     #[test]

@@ -75,7 +75,7 @@ fn header(report: &ObjectiveReport, key: &str, heading: &str) -> Markup {
                     @if let Some(b) = report.budget {
                         div class="sub" {
                             @if b.left_secs < 0.0 {
-                                "overspent by " (numbers::duration(b.left_secs)) " of outage"
+                                "overspent by " (numbers::duration(b.left_secs)) " of full outage"
                             } @else {
                                 (numbers::duration(b.left_secs)) " of full outage left"
                             }
@@ -178,6 +178,7 @@ fn alert_table(report: &ObjectiveReport) -> Markup {
             @if report.alerts.pairs.is_empty() {
                 p class="muted" { "No alert windows." }
             } @else {
+                div class="table-wrap" {
                 table id="alert-table" {
                     thead {
                         tr {
@@ -205,6 +206,7 @@ fn alert_table(report: &ObjectiveReport) -> Markup {
                             }
                         }
                     }
+                }
                 }
             }
         }

@@ -23,11 +23,11 @@ use maud::{Markup, html};
 use super::numbers;
 
 /// The drawing's coordinate system: what `viewBox` declares.
-const WIDTH: f64 = 720.0;
-const HEIGHT: f64 = 260.0;
+const WIDTH: f64 = 960.0;
+const HEIGHT: f64 = 240.0;
 /// Room for the y labels on the left and the last time label on the right.
 const LEFT: f64 = 64.0;
-const RIGHT: f64 = 40.0;
+const RIGHT: f64 = 48.0;
 const TOP: f64 = 16.0;
 const BOTTOM: f64 = 32.0;
 const PLOT_W: f64 = WIDTH - LEFT - RIGHT;

@@ -39,7 +39,8 @@ const GET_OBJECTIVE: &str = "SELECT tenant, service, name, manifest, updated_at 
 const LIST_OBJECTIVES: &str = "SELECT tenant, service, name, manifest, updated_at FROM objectives
                                WHERE tenant = $1 ORDER BY service, name";
 const DELETE_OBJECTIVE: &str = "DELETE FROM objectives WHERE tenant = $1 AND service = $2 AND name = $3";
-const CREATE_TOKEN: &str = "INSERT INTO tokens (id, tenant, name, scope, hash, created_at) VALUES ($1, $2, $3, $4, $5, $6)";
+const CREATE_TOKEN: &str =
+    "INSERT INTO tokens (id, tenant, name, scope, hash, created_at) VALUES ($1, $2, $3, $4, $5, $6)";
 const TOKEN_BY_HASH: &str = "SELECT id, tenant, name, scope, hash, created_at FROM tokens WHERE hash = $1";
 const LIST_TOKENS: &str = "SELECT id, tenant, name, scope, hash, created_at FROM tokens
                            WHERE $1::text IS NULL OR tenant = $1 ORDER BY created_at, id";

@@ -153,9 +153,9 @@ pub(super) fn open_error(shown: &Path, e: &postgres::Error) -> StoreError {
         Some(c) if *c == SqlState::INVALID_CATALOG_NAME => {
             Some("create the database first (createdb NAME), or name an existing one in the URL")
         }
-        Some(c) if *c == SqlState::INSUFFICIENT_PRIVILEGE => {
-            Some("the user may not create sloop's tables: grant it CREATE on the schema, or open the store once as the database's owner")
-        }
+        Some(c) if *c == SqlState::INSUFFICIENT_PRIVILEGE => Some(
+            "the user may not create sloop's tables: grant it CREATE on the schema, or open the store once as the database's owner",
+        ),
         Some(c) if *c == SqlState::TOO_MANY_CONNECTIONS => {
             Some("the server has no connection to spare: lower pool_size, or raise the server's max_connections")
         }
@@ -198,7 +198,10 @@ mod tests {
     fn urls_lose_their_passwords() {
         let cases = [
             ("postgres://sloop:s3cret@db:5432/sloop", "postgres://sloop:***@db:5432/sloop"),
-            ("postgresql://sloop:p@ss/w:rd@db/sloop?sslmode=disable", "postgresql://sloop:***@db/sloop?sslmode=disable"),
+            (
+                "postgresql://sloop:p@ss/w:rd@db/sloop?sslmode=disable",
+                "postgresql://sloop:***@db/sloop?sslmode=disable",
+            ),
             ("postgres://sloop@db/sloop", "postgres://sloop@db/sloop"),
             ("postgres://db/sloop", "postgres://db/sloop"),
             ("postgres:///sloop?user=a&password=x&host=/run", "postgres:///sloop?user=a&password=***&host=/run"),

@@ -50,7 +50,11 @@ pub(super) struct Statements(HashMap<&'static str, Statement>);
 impl Statements {
     /// The statement for `sql`, prepared on `client` the first time.
     /// `client` may be a transaction of the connection the cache belongs to.
-    pub(super) fn get(&mut self, client: &mut impl GenericClient, sql: &'static str) -> Result<Statement, postgres::Error> {
+    pub(super) fn get(
+        &mut self,
+        client: &mut impl GenericClient,
+        sql: &'static str,
+    ) -> Result<Statement, postgres::Error> {
         if let Some(statement) = self.0.get(sql) {
             return Ok(statement.clone());
         }
@@ -115,7 +119,9 @@ impl Pool {
                 // Connecting takes a round trip or several: not under the lock.
                 drop(state);
                 return match self.config.connect(NoTls) {
-                    Ok(client) => Ok(Lease { pool: self, conn: Some(Conn { client, statements: Statements::default() }) }),
+                    Ok(client) => {
+                        Ok(Lease { pool: self, conn: Some(Conn { client, statements: Statements::default() }) })
+                    }
                     Err(e) => {
                         self.lock().open -= 1;
                         self.freed.notify_one();

@@ -419,7 +419,14 @@ fn count(batch: &[Measurement], plan: &Plan, stored: &[Vec<Option<(f64, f64)>>])
 /// before the earliest change on) and recomputes the sums from there:
 /// new points go to `inserts`, stored points whose counts or sums change
 /// to `updates`.
-fn rewrite(id: i64, earliest: i64, tail: &[Stored], changes: &[Change<'_>], inserts: &mut Columns, updates: &mut Columns) {
+fn rewrite(
+    id: i64,
+    earliest: i64,
+    tail: &[Stored],
+    changes: &[Change<'_>],
+    inserts: &mut Columns,
+    updates: &mut Columns,
+) {
     // Where the sums restart: the point just before the earliest change,
     // or, when the change comes before every point, the series' base (the
     // events before its oldest point, pruned or not).
@@ -488,8 +495,8 @@ pub(super) fn prune(conn: &mut Conn, before: i64) -> Result<u64, postgres::Error
     let pruned = tx.execute(&delete_points, &[&before])?;
     // A new statement, so it sees every batch that committed before the
     // locks were granted.
-    let delete_series =
-        statements.get(&mut tx, "DELETE FROM series s WHERE NOT EXISTS (SELECT 1 FROM points p WHERE p.series = s.id)")?;
+    let delete_series = statements
+        .get(&mut tx, "DELETE FROM series s WHERE NOT EXISTS (SELECT 1 FROM points p WHERE p.series = s.id)")?;
     tx.execute(&delete_series, &[])?;
     tx.commit()?;
     Ok(pruned)

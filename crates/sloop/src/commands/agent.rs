@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use anyhow::{Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
+use sloop_server::agent::forward::Forwarder;
 use sloop_server::agent::{Agent, AgentConfig, AgentEvent, now_unix};
 use sloop_store::{SqliteOptions, SqliteStore, Store};
 use tokio::sync::{mpsc, watch};
@@ -63,6 +64,14 @@ pub(crate) fn run(args: &AgentArgs, p: &Palette) -> Result<ExitCode> {
         "agent starting"
     );
 
+    let forwarder = match &args.server.server {
+        Some(_) => Some(Arc::new(Forwarder::new(
+            store.clone(),
+            super::sync::client(&args.server)?,
+            Forwarder::state_path_for(&args.db),
+        ))),
+        None => None,
+    };
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     runtime.block_on(async move {
         let (events_tx, events_rx) = mpsc::unbounded_channel();
@@ -80,9 +89,17 @@ pub(crate) fn run(args: &AgentArgs, p: &Palette) -> Result<ExitCode> {
                 tracing::error!(error = %e, "objective not up to date");
             }
             tracing::info!(stored = summary.stored, up_to_date = summary.up_to_date, "caught up");
-            if summary.failed.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(super::INVALID) }
+            let forwarded = match &forwarder {
+                Some(f) => forward(f).await,
+                None => true,
+            };
+            if summary.failed.is_empty() && forwarded { ExitCode::SUCCESS } else { ExitCode::from(super::INVALID) }
         } else {
+            let pushing = forwarder.clone().map(|f| tokio::spawn(forward_every(f, interval, stop_rx.clone())));
             agent.run(stop_rx).await;
+            if let Some(pushing) = pushing {
+                let _ = pushing.await;
+            }
             ExitCode::SUCCESS
         };
         drop(agent);
@@ -91,12 +108,39 @@ pub(crate) fn run(args: &AgentArgs, p: &Palette) -> Result<ExitCode> {
     })
 }
 
+/// Sends what the server has not taken yet; whether everything went.
+async fn forward(forwarder: &Forwarder) -> bool {
+    match forwarder.flush().await {
+        Ok(s) => {
+            tracing::info!(sent = s.sent, batches = s.batches, "pushed to the server");
+            true
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "not pushed; the points stay in the local buffer and go on the next try");
+            false
+        }
+    }
+}
+
+/// Pushes every `interval` seconds until stopped, then once more.
+async fn forward_every(forwarder: Arc<Forwarder>, interval: i64, mut stop: watch::Receiver<bool>) {
+    let period = std::time::Duration::from_secs(u64::try_from(interval).unwrap_or(60).max(1));
+    loop {
+        forward(&forwarder).await;
+        tokio::select! {
+            _ = tokio::time::sleep(period) => {}
+            _ = stop.changed() => break,
+        }
+    }
+    forward(&forwarder).await;
+}
+
 fn parse_secs(flag: &str, text: &str) -> Result<i64> {
     i64::try_from(super::duration_flag(flag, text)?.as_secs()).with_context(|| format!("{flag} {text}: too long"))
 }
 
 /// SIGINT (Ctrl-C) or SIGTERM.
-async fn wait_for_signal() {
+pub(crate) async fn wait_for_signal() {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};
@@ -152,7 +196,7 @@ async fn show_progress(mut events: mpsc::UnboundedReceiver<AgentEvent>, format: 
     }
 }
 
-fn init_logging(format: LogFormat) {
+pub(crate) fn init_logging(format: LogFormat) {
     use tracing_subscriber::EnvFilter;
     let filter = EnvFilter::try_from_env("SLOOP_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
     let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);

@@ -7,6 +7,9 @@ pub(crate) mod docs;
 pub(crate) mod explain;
 pub(crate) mod generate;
 pub(crate) mod report;
+pub(crate) mod serve;
+pub(crate) mod sync;
+pub(crate) mod token;
 pub(crate) mod validate;
 
 use std::process::ExitCode;

@@ -8,7 +8,7 @@
 mod render;
 mod watch;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -17,6 +17,7 @@ use sloop_core::Objective;
 use sloop_core::math::Counts;
 use sloop_core::report::{self, ObjectiveReport, Report, Status};
 use sloop_provider::{Provider, Range};
+use sloop_server::client::ApiClient;
 use sloop_store::{SqliteOptions, SqliteStore, Store};
 
 use crate::cli_measure::{ReportArgs, ReportFormat};
@@ -76,17 +77,27 @@ pub(crate) enum Source {
     Store(Arc<dyn Store>),
     /// The providers, over whole windows.
     Live(Vec<(Objective, Option<Arc<dyn Provider>>)>),
+    /// A sloop server's report: all its objectives (those `selector` picks),
+    /// or only the ones of the manifests given.
+    Server { client: ApiClient, selector: Option<String>, only: Option<BTreeSet<(String, String)>> },
 }
 
 pub(crate) fn run(args: &ReportArgs, p: &Palette) -> Result<ExitCode> {
-    let loaded = match super::load(&args.paths, p)? {
-        Ok(l) => l,
-        Err(code) => return Ok(code),
+    let objectives = if args.paths.is_empty() {
+        Vec::new()
+    } else {
+        match super::load(&args.paths, p)? {
+            Ok(l) => l.manifest.objectives,
+            Err(code) => return Ok(code),
+        }
     };
-    let objectives = loaded.manifest.objectives;
     let conditions: Vec<FailOn> = args.fail_on.iter().map(|c| FailOn::parse(c)).collect::<Result<_>>()?;
     let at = args.at.as_deref().map(parse_instant).transpose()?;
-    let source = if args.live {
+    let source = if args.server.server.is_some() {
+        let only =
+            (!args.paths.is_empty()).then(|| objectives.iter().map(|o| (o.service.clone(), o.name.clone())).collect());
+        Source::Server { client: super::sync::client(&args.server)?, selector: args.selector.clone(), only }
+    } else if args.live {
         let now = at.unwrap_or_else(sloop_server::agent::now_unix);
         let mut providers = Providers::new(&args.providers).with_synthetic(&objectives, now)?;
         let mut pairs = Vec::new();
@@ -151,6 +162,19 @@ pub(crate) async fn compute(source: &Source, objectives: &[Objective], end: i64)
             let runs = pairs.iter().map(|(o, provider)| live(o, provider.as_deref(), end));
             let reports = futures::future::join_all(runs).await.into_iter().collect::<Result<Vec<_>>>()?;
             Ok(report::assemble(end, reports))
+        }
+        Source::Server { client, selector, only } => {
+            let report = client.report(selector.as_deref(), Some(end)).await?;
+            let Some(only) = only else { return Ok(report) };
+            let mut chosen: Vec<ObjectiveReport> =
+                report.objectives.into_iter().filter(|o| only.contains(&(o.service.clone(), o.name.clone()))).collect();
+            for (service, name) in only {
+                if !chosen.iter().any(|o| &o.service == service && &o.name == name) {
+                    eprintln!("warning: {service}/{name} is not on the server; run `sloop sync` first");
+                }
+            }
+            chosen.sort_by(|a, b| (&a.service, &a.name).cmp(&(&b.service, &b.name)));
+            Ok(report::assemble(end, chosen))
         }
     }
 }
