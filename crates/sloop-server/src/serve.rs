@@ -9,7 +9,7 @@ use std::future::Future;
 use std::io;
 use std::sync::Arc;
 
-use sloop_store::{Database, SqliteStore};
+use sloop_store::{Database, PostgresOptions, PostgresStore, SqliteStore};
 use tokio::net::TcpListener;
 
 use crate::api::{AppState, ServerOptions, router};
@@ -37,9 +37,7 @@ impl DatabaseUrl {
     pub fn open(&self) -> Result<Arc<dyn Database>, sloop_store::StoreError> {
         Ok(match self {
             DatabaseUrl::Sqlite(path) => Arc::new(SqliteStore::open(path.clone())?),
-            DatabaseUrl::Postgres(url) => {
-                return Err(sloop_store::StoreError::Open { path: url.into(), message: "PENDING-PG".into() });
-            }
+            DatabaseUrl::Postgres(url) => Arc::new(PostgresStore::open(PostgresOptions::new(url.clone()))?),
         })
     }
 }

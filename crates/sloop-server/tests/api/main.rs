@@ -7,7 +7,7 @@ mod support;
 
 use std::sync::Arc;
 
-use sloop_store::{Database, SqliteStore};
+use sloop_store::{Database, PostgresOptions, PostgresStore, SqliteStore};
 
 fn sqlite() -> (tempfile::TempDir, Arc<dyn Database>) {
     let dir = tempfile::tempdir().unwrap();
@@ -30,3 +30,42 @@ macro_rules! on_sqlite {
 }
 
 on_sqlite!(sync_push_and_report, bad_input_is_refused_whole, tokens_scopes_and_tenants, manifests_and_routes);
+
+/// Every scenario on PostgreSQL: one private server (from Debian's package,
+/// started by the test kit), a fresh database per scenario.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_scenarios() {
+    // The sync PostgreSQL client runs its own runtime: not on an async thread.
+    use tokio::task::block_in_place;
+    let Some(pg) = block_in_place(|| sloop_testkit::postgres::Postgres::required_by("postgres_scenarios")) else {
+        return;
+    };
+    let open = |name: &str| -> Arc<dyn Database> {
+        block_in_place(|| {
+            let url = pg.new_database(name).unwrap();
+            Arc::new(PostgresStore::open(PostgresOptions::new(url)).unwrap())
+        })
+    };
+    scenarios::sync_push_and_report(open("sync_push")).await;
+    scenarios::bad_input_is_refused_whole(open("bad_input")).await;
+    scenarios::tokens_scopes_and_tenants(open("tokens")).await;
+    scenarios::manifests_and_routes(open("manifests")).await;
+    scenarios::two_replicas(open("replica_a"), {
+        // The second replica opens the same database as the first.
+        let url = pg.url_of("replica_a");
+        block_in_place(|| Arc::new(PostgresStore::open(PostgresOptions::new(url)).unwrap()))
+    })
+    .await;
+    block_in_place(|| drop(pg));
+}
+
+/// Two servers on one SQLite file (two handles, as two processes would
+/// have): the same guarantees as PostgreSQL replicas, on one machine.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_two_servers_on_one_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("shared.db");
+    let a: Arc<dyn Database> = Arc::new(SqliteStore::open(&path).unwrap());
+    let b: Arc<dyn Database> = Arc::new(SqliteStore::open(&path).unwrap());
+    scenarios::two_replicas(a, b).await;
+}

@@ -308,3 +308,51 @@ pub(crate) async fn manifests_and_routes(db: Arc<dyn Database>) {
     }
     server.stop().await;
 }
+
+/// Two stateless replicas on one database, as behind a load balancer: a
+/// sync through one is seen at once by the other, and clients pushing to
+/// both at the same time add up in both replicas' reports.
+pub(crate) async fn two_replicas(a: Arc<dyn Database>, b: Arc<dyn Database>) {
+    let (one, two) =
+        (TestServer::start(a, ServerOptions::default()).await, TestServer::start(b, ServerOptions::default()).await);
+    let token = one.token("acme", Scope::Write);
+    let t = Some(token.as_str());
+    let (status, _) = put_yaml(&format!("{}/api/v1/objectives/checkout/availability", one.url()), t, CHECKOUT).await;
+    assert_eq!(status, 201);
+    let (status, doc) = get(&format!("{}/api/v1/objectives/checkout/availability", two.url()), t).await;
+    assert_eq!(status, 200, "the other replica sees the sync and the token: {doc}");
+
+    // 8 clients, 4 on each replica, each its own region, 30 minutes each.
+    let end = end();
+    let pushes = (0..8).map(|c| {
+        let url = format!("{}/api/v1/indicators", if c % 2 == 0 { one.url() } else { two.url() });
+        let token = token.clone();
+        tokio::spawn(async move {
+            let labels = json!({"service": "checkout", "slo": "availability", "region": format!("r{c}")});
+            for k in 0..30 {
+                let to = end - 60 * k;
+                let body = json!({"indicators": [{"labels": labels, "from": to - 60, "to": to, "good": 990 + c, "total": 1000}]});
+                let (status, body) = post_json(&url, Some(&token), &body).await;
+                assert_eq!(status, 200, "{body}");
+            }
+        })
+    });
+    for p in futures::future::join_all(pushes).await {
+        p.unwrap();
+    }
+    let good: f64 = (0..8).map(|c| 30.0 * (990.0 + c as f64)).sum();
+    for server in [&one, &two] {
+        let (_, report) = get(&format!("{}/api/v1/reports?at={end}", server.url()), t).await;
+        let o = &report["objectives"][0];
+        assert_eq!((o["good"].as_f64(), o["total"].as_f64()), (Some(good), Some(240_000.0)), "{o}");
+    }
+    // A change through the second replica is seen by the first.
+    let (status, body) =
+        put_yaml(&format!("{}/api/v1/objectives/checkout/availability", two.url()), t, &CHECKOUT.replace("99.9", "99"))
+            .await;
+    assert_eq!((status, body["result"].as_str()), (200, Some("updated")));
+    let (_, report) = get(&format!("{}/api/v1/reports?at={end}", one.url()), t).await;
+    assert_eq!(report["objectives"][0]["target"], json!(99.0));
+    one.stop().await;
+    two.stop().await;
+}

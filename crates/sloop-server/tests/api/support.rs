@@ -37,7 +37,8 @@ impl TestServer {
 
     /// A token of `tenant` with `scope`, made as `sloop token create` does.
     pub(crate) fn token(&self, tenant: &str, scope: Scope) -> String {
-        create_token(self.db.as_ref(), tenant, "test", scope, 0).unwrap().secret
+        // Blocking, as every database call: off the async threads.
+        tokio::task::block_in_place(|| create_token(self.db.as_ref(), tenant, "test", scope, 0).unwrap().secret)
     }
 
     pub(crate) async fn stop(mut self) {

@@ -159,6 +159,21 @@ impl Pool {
     }
 }
 
+impl Drop for Pool {
+    /// Closes the idle connections on a thread of their own. The sync
+    /// client closes a connection by blocking on its own small runtime,
+    /// which panics on a thread that already drives an async runtime, and
+    /// the store is typically dropped on one (a server shutting down).
+    fn drop(&mut self) {
+        let idle = std::mem::take(&mut self.lock().idle);
+        if idle.is_empty() {
+            return;
+        }
+        // Joined, so the connections are closed when the store is gone.
+        let _ = std::thread::spawn(move || drop(idle)).join();
+    }
+}
+
 /// A connection lent by the pool, given back when dropped.
 pub(super) struct Lease<'a> {
     pool: &'a Pool,
