@@ -14,6 +14,9 @@ NEEDED=(
   "git:git"
   "promtool:prometheus"
   "prometheus:prometheus"
+  "pg_ctlcluster:postgresql"
+  "chromium:chromium"
+  "chromedriver:chromium-driver"
 )
 
 install_missing() {

@@ -153,7 +153,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Some(Command::Summary { markdown, json, runs }) => summary::write(&runs, &markdown, &json),
         Some(Command::ServeChild { listen, database }) => server::serve_child(&listen, &database),
-        None => tokio::runtime::Runtime::new().context("starting the runtime").and_then(|rt| rt.block_on(run(cli.run))),
+        None => run(cli.run),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -171,7 +171,9 @@ fn load_average() -> f64 {
         .unwrap_or(f64::NAN)
 }
 
-async fn run(args: RunArgs) -> Result<()> {
+/// One run. The set-up (PostgreSQL, databases, tokens) is blocking code,
+/// so it runs outside the runtime, which only drives the phases.
+fn run(args: RunArgs) -> Result<()> {
     if args.clients == 0 || args.batch == 0 || args.seconds == 0 || args.objectives == 0 {
         bail!("--clients, --batch, --seconds and --objectives must be at least 1");
     }
@@ -184,6 +186,7 @@ async fn run(args: RunArgs) -> Result<()> {
     let dir = work.path().to_path_buf();
     let launcher = Launcher::new(args.sloop.as_deref())?;
     let tps = procfs::ticks_per_second();
+    let rt = tokio::runtime::Runtime::new().context("starting the runtime")?;
     let mut result = RunResult {
         started: jiff::Timestamp::now().round(jiff::Unit::Second)?.to_string(),
         machine: procfs::machine(),
@@ -203,13 +206,13 @@ async fn run(args: RunArgs) -> Result<()> {
             warmup: Duration::from_secs(args.warmup),
             measure: Duration::from_secs(args.seconds),
         };
-        let (mut server, token) = start(&dbs, &launcher, "ingest", &dir).await?;
+        let (mut server, token) = start(&rt, &dbs, &launcher, "ingest", &dir)?;
         let watched = Watched { server: server.pid(), database: dbs.postgres_pid() };
         eprintln!(
             "ingest: {} clients x {} indicators, {} s warm-up + {} s",
             args.clients, args.batch, args.warmup, args.seconds
         );
-        let outcome = ingest::run(server.base(), &token, &config, watched, tps).await;
+        let outcome = rt.block_on(ingest::run(server.base(), &token, &config, watched, tps));
         let mut outcome = outcome.map_err(|e| e.context(format!("ingestion; server log:\n{}", server.log_tail())))?;
         server.stop()?;
         outcome.database_bytes = dbs.size_of("ingest");
@@ -233,13 +236,13 @@ async fn run(args: RunArgs) -> Result<()> {
             all_requests: args.report_all,
             one_requests: args.report_one,
         };
-        let (mut server, token) = start(&dbs, &launcher, "reports", &dir).await?;
+        let (mut server, token) = start(&rt, &dbs, &launcher, "reports", &dir)?;
         let watched = Watched { server: server.pid(), database: dbs.postgres_pid() };
         eprintln!(
             "reports: {} objectives, {} days of history every {} s",
             args.objectives, args.history_days, args.history_step
         );
-        let outcome = reports::run(server.base(), &token, &config, watched, tps).await;
+        let outcome = rt.block_on(reports::run(server.base(), &token, &config, watched, tps));
         let mut outcome = outcome.map_err(|e| e.context(format!("reports; server log:\n{}", server.log_tail())))?;
         server.stop()?;
         outcome.database_bytes = dbs.size_of("reports");
@@ -263,10 +266,16 @@ async fn run(args: RunArgs) -> Result<()> {
 }
 
 /// A fresh database, a token in it, and a server on it.
-async fn start(dbs: &Databases, launcher: &Launcher, name: &str, dir: &Path) -> Result<(Server, String)> {
+fn start(
+    rt: &tokio::runtime::Runtime,
+    dbs: &Databases,
+    launcher: &Launcher,
+    name: &str,
+    dir: &Path,
+) -> Result<(Server, String)> {
     let url = dbs.fresh(name)?;
     let token = launcher.token(&url).with_context(|| format!("creating a token in the {name} database"))?;
-    let server = Server::start(launcher, &url, &dir.join(format!("{name}.log"))).await?;
+    let server = rt.block_on(Server::start(launcher, &url, &dir.join(format!("{name}.log"))))?;
     Ok((server, token))
 }
 

@@ -9,12 +9,14 @@
 //! the report API's JSON for the same data, so the list, the objective page
 //! and the API cannot drift apart.
 //!
-//! The data is laid out so that every number checked by hand stays the
-//! same for ten minutes after seeding (windows end "now", and the recent
-//! data ends at the last whole minute): the incident lies wholly inside
-//! the last hour and the 5-minute and 30-minute alert windows, and the
-//! older traffic stops two hours before the end. Numbers whose windows cut
-//! through data (the 6h burn rate) are checked against the API only.
+//! Windows end "now", so they slide while the test runs, and a count would
+//! change whenever a window's start passed a stored interval. The seeded
+//! data leaves quiet stretches wherever a window's start goes in the ten
+//! minutes after seeding (6h, 1h and 30m before the last whole minute, and
+//! the whole day before the older traffic): every number checked stays
+//! exact for that long, and the test needs a few seconds. (The 5-minute
+//! window holds only incident minutes, so its burn rate is 100 for the
+//! first four minutes whatever their number.)
 //!
 //! Screenshots land in `target/dashboard-screenshots/` for people to look at.
 
@@ -91,6 +93,10 @@ slos:
       bad: sum(rate(invoices_total{outcome="failed"}[{{.window}}]))
       total: sum(rate(invoices_total[{{.window}}]))
 "#;
+
+/// How many minutes checkout has data for: 36 recent (18 good, then 3
+/// good and 15 of the incident), 1,060 older (1,080 less 20 quiet).
+const CHECKOUT_MINUTES: usize = 36 + 1060;
 
 /// A real server on 127.0.0.1 with a random port; stopped by `stop`, or
 /// told to stop when dropped (a failing test unwinds through that).
@@ -202,14 +208,23 @@ async fn seed(server: &TestServer, end: i64) {
         let (status, body) = call("PUT", &url, Some(&write), None, Some(("application/yaml", manifest.into()))).await;
         assert_eq!(status, 201, "PUT {path}: {body}");
     }
-    // checkout: 50 minutes up to `end`, the last 15 at 900 good of 1000;
-    // before that, 18 hours of traffic ending two hours ago, with a 30
-    // minute blip at 990 of 1000 ten hours ago.
+    // checkout: 18 hours of traffic ending two hours ago, quiet around
+    // the 6h window's start, with a 30-minute blip at 990 of 1000 ten hours
+    // ago; then 50 minutes up to `end`, quiet around the 30m window's
+    // start, the last 15 at 900 good of 1000 (the incident).
     let checkout = json!({"service": "checkout", "slo": "availability", "region": "eu"});
-    let mut batch = minutes(&checkout, end, 50, 1000, |k| if k < 15 { 900 } else { 1000 });
-    batch.extend(minutes(&checkout, end - 2 * 3600, 18 * 60, 1000, |k| {
-        if (8 * 60..8 * 60 + 30).contains(&k) { 990 } else { 1000 }
-    }));
+    let quiet = |to: i64, (from, until): (i64, i64)| to > end - from && to <= end - until;
+    let mut batch: Vec<Value> = minutes(&checkout, end, 50, 1000, |k| if k < 15 { 900 } else { 1000 })
+        .into_iter()
+        .filter(|m| !quiet(m["to"].as_i64().unwrap(), (32 * 60, 18 * 60)))
+        .collect();
+    let blip = 8 * 60..8 * 60 + 30;
+    batch.extend(
+        minutes(&checkout, end - 2 * 3600, 18 * 60, 1000, |k| if blip.contains(&k) { 990 } else { 1000 })
+            .into_iter()
+            .filter(|m| !quiet(m["to"].as_i64().unwrap(), (6 * 3600 + 5 * 60, 5 * 3600 + 45 * 60))),
+    );
+    assert_eq!(batch.len(), CHECKOUT_MINUTES);
     // search: 20 hours at 999 good of 1000.
     batch.extend(minutes(&json!({"app": "search", "pod": "search-0"}), end, 20 * 60, 1000, |_| 999));
     let url = format!("{base}/api/v1/indicators");
@@ -219,7 +234,7 @@ async fn seed(server: &TestServer, end: i64) {
     assert_eq!(status, 200, "{body}");
     assert_eq!(
         body["objectives"],
-        json!({"checkout/availability": 50 + 18 * 60, "search/queries": 20 * 60}),
+        json!({"checkout/availability": CHECKOUT_MINUTES, "search/queries": 20 * 60}),
         "every indicator counts for its objective: {body}"
     );
 }
@@ -322,7 +337,7 @@ async fn sign_in(browser: &Client, token: &str) {
 
 /// Saves a screenshot of the viewport to `target/dashboard-screenshots/NAME.png`
 /// and checks that it is a real picture of the whole window.
-async fn screenshot(browser: &Client, name: &str) -> PathBuf {
+async fn screenshot(browser: &Client, name: &str, min_kib: usize) -> PathBuf {
     let png = step("taking a screenshot", browser.screenshot()).await.unwrap();
     // CARGO_TARGET_TMPDIR is `<target>/tmp`, wherever the target directory is.
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).parent().unwrap().join("dashboard-screenshots");
@@ -338,7 +353,7 @@ async fn screenshot(browser: &Client, name: &str) -> PathBuf {
     assert!(height >= 800, "{name}: {height} pixels high");
     // A blank page compresses to a few hundred bytes; text, tables and
     // charts do not.
-    assert!(png.len() > 30 * 1024, "{name}: only {} bytes: an empty page?", png.len());
+    assert!(png.len() > min_kib * 1024, "{name}: only {} bytes: an empty page?", png.len());
     path
 }
 
@@ -360,45 +375,32 @@ async fn check_list(browser: &Client, base: &str, read: &str) {
         assert!(text(&count).await.starts_with(&n.to_string()), "#summary-{id} reads {:?}", text(&count).await);
     }
 
-    // Worked out from the seeded counts. checkout: 1,800 bad of 1,130,000
-    // in the day (1,500 in the incident, 300 in the blip); the last hour
-    // has only the 50 recent minutes, 1,500 bad of 50,000.
-    let checkout_sli = 1.0 - 1800.0 / 1_130_000.0;
+    // Worked out from the seeded counts. checkout: 1,800 bad (1,500 in the
+    // incident, 300 in the blip) of 1,096,000 in the day; the last hour
+    // has only the 36 recent minutes, 1,500 bad of 36,000.
     let by_hand = [
-        (
-            "checkout/availability",
-            "breached",
-            format!("{:.3}%", checkout_sli * 100.0),
-            "99.9%",
-            format!("{:.1}%", (checkout_sli - 0.999) / 0.001 * 100.0),
-            "30.00",
-            format!("{:.2}", 1800.0 / 1130.0),
-            "page firing",
-        ),
-        ("search/queries", "met", "99.900%".into(), "99%", "90.0%".into(), "0.10", "0.10".into(), "ok"),
-        (
-            "billing/invoices",
-            "no data",
-            "no data".into(),
-            "99.5%",
-            "no data".into(),
-            "no data",
-            "no data".into(),
-            "no data",
-        ),
+        ("checkout/availability", "breached", "99.836%", "99.9%", "-64.2%", "41.67", "5.75", "1.64", "page firing"),
+        ("search/queries", "met", "99.900%", "99%", "90.0%", "0.10", "0.10", "0.10", "ok"),
+        ("billing/invoices", "no data", "no data", "99.5%", "no data", "no data", "no data", "no data", "no data"),
     ];
-    assert_eq!(by_hand[0].2, "99.841%");
-    assert_eq!(by_hand[0].4, "-59.3%");
-    for (row, (key, status, sli, target, budget, burn_1h, burn_1d, alert)) in rows.iter().zip(&by_hand) {
+    let checkout_sli = 1.0 - 1800.0 / 1_096_000.0;
+    assert_eq!(format!("{:.3}%", checkout_sli * 100.0), by_hand[0].2);
+    assert_eq!(format!("{:.1}%", (checkout_sli - 0.999) / 0.001 * 100.0), by_hand[0].4);
+    assert_eq!(format!("{:.2}", 1500.0 / 36_000.0 / 0.001), by_hand[0].5);
+    // 6h: the older traffic after the quiet stretch (225 minutes) and the recent 36.
+    assert_eq!(format!("{:.2}", 1500.0 / 261_000.0 / 0.001), by_hand[0].6);
+    assert_eq!(format!("{:.2}", 1800.0 / 1_096_000.0 / 0.001), by_hand[0].7);
+    for (row, (key, status, sli, target, budget, burn_1h, burn_6h, burn_1d, alert)) in rows.iter().zip(by_hand) {
         let cell = |css: &'static str| async move { text(&find_in(row, css).await).await };
-        assert_eq!(cell(".c-status").await, *status, "{key}");
-        assert_eq!(cell(".c-sli").await, *sli, "{key}");
-        assert_eq!(cell(".c-target").await, *target, "{key}");
-        assert_eq!(cell(".c-budget").await, *budget, "{key}");
-        assert_eq!(cell(".c-burn[data-window='1h']").await, *burn_1h, "{key}");
-        assert_eq!(cell(".c-burn[data-window='1d']").await, *burn_1d, "{key}");
-        assert_eq!(cell(".c-burn[data-window='3d']").await, *burn_1d, "{key}: the same data as 1d");
-        assert_eq!(cell(".c-alert").await, *alert, "{key}");
+        assert_eq!(cell(".c-status").await, status, "{key}");
+        assert_eq!(cell(".c-sli").await, sli, "{key}");
+        assert_eq!(cell(".c-target").await, target, "{key}");
+        assert_eq!(cell(".c-budget").await, budget, "{key}");
+        assert_eq!(cell(".c-burn[data-window='1h']").await, burn_1h, "{key}");
+        assert_eq!(cell(".c-burn[data-window='6h']").await, burn_6h, "{key}");
+        assert_eq!(cell(".c-burn[data-window='1d']").await, burn_1d, "{key}");
+        assert_eq!(cell(".c-burn[data-window='3d']").await, burn_1d, "{key}: the same data as 1d");
+        assert_eq!(cell(".c-alert").await, alert, "{key}");
     }
     let budget = find_in(&rows[0], ".c-budget").await;
     assert!(classes(&budget).await.contains(&"negative".to_string()), "an overspent budget is marked negative");
@@ -407,9 +409,7 @@ async fn check_list(browser: &Client, base: &str, read: &str) {
     let title = text(&find_in(&rows[1], ".c-slo a").await).await;
     assert_eq!(title, "Search answers queries", "a titled objective shows its title");
 
-    // The same cells from the API's report of the same data, read right
-    // after the page (each window still covers the same points: see the
-    // module's documentation).
+    // The same cells from the API's report of the same data.
     let (status, report) = call("GET", &format!("{base}/api/v1/reports"), Some(read), None, None).await;
     assert_eq!(status, 200, "{report}");
     assert_eq!(
@@ -449,11 +449,11 @@ async fn check_objective(browser: &Client, base: &str, read: &str) {
     assert!(classes(&header).await.contains(&"status-breached".to_string()));
     assert_eq!(text(&find(browser, "#slo-header h1").await).await, "checkout/availability");
     assert_eq!(text(&find(browser, "#stat-status .value").await).await, "breached");
-    assert_eq!(text(&find(browser, "#stat-sli .value").await).await, "99.841%");
+    assert_eq!(text(&find(browser, "#stat-sli .value").await).await, "99.836%");
     assert_eq!(text(&find(browser, "#target").await).await, "99.9%");
-    assert_eq!(text(&find(browser, "#stat-budget .value").await).await, "-59.3%");
+    assert_eq!(text(&find(browser, "#stat-budget .value").await).await, "-64.2%");
     assert_eq!(text(&find(browser, "#stat-exhaustion .value").await).await, "spent");
-    assert_eq!(text(&find(browser, "#stat-events .value").await).await, "1,128,200 / 1,130,000");
+    assert_eq!(text(&find(browser, "#stat-events .value").await).await, "1,094,200 / 1,096,000");
 
     let refresh = find(browser, "meta[http-equiv='refresh']").await;
     assert_eq!(attr(&refresh, "content").await, REFRESH_SECS.to_string());
@@ -469,10 +469,11 @@ async fn check_objective(browser: &Client, base: &str, read: &str) {
         let line = find_in(&chart, "path.line").await;
         assert!(attr(&line, "d").await.starts_with('M'), "{id}: a drawn line");
     }
-    // Two hours without data between the old traffic and the incident:
-    // the SLI line breaks there.
+    // 70 minutes without data between the older traffic and the recent
+    // minutes: the SLI line breaks there at least.
     let sli_chart = find(browser, "svg#sli-chart").await;
-    assert_eq!(attr(&sli_chart, "data-segments").await, "2", "the SLI line has a gap");
+    let segments: usize = attr(&sli_chart, "data-segments").await.parse().unwrap();
+    assert!(segments >= 2, "the SLI line has gaps: {segments} segments");
 
     let (status, report) =
         call("GET", &format!("{base}/api/v1/reports/checkout/availability"), Some(read), None, None).await;
@@ -486,7 +487,12 @@ async fn check_objective(browser: &Client, base: &str, read: &str) {
         let value = text(&find_in(row, "td.num").await).await;
         assert_eq!(value, burn_text(&api["rate"]), "burn rate over {}", api["window"]);
     }
-    assert_eq!(text(&find(browser, "#burn-table tr.burn-row[data-window='1h'] td.num").await).await, "30.00");
+    let mut by_window = Vec::new();
+    for row in &burn_rows {
+        by_window.push((attr(row, "data-window").await, text(&find_in(row, "td.num").await).await));
+    }
+    let by_hand = [("1h", "41.67"), ("6h", "5.75"), ("1d", "1.64"), ("3d", "1.64")];
+    assert_eq!(by_window, by_hand.map(|(w, v)| (w.to_string(), v.to_string())), "as on the list");
 
     assert_eq!(text(&find(browser, "#alert-state").await).await, "page firing");
     let alert_rows = find_all(browser, "#alert-table tr.alert-row").await;
@@ -514,12 +520,26 @@ async fn check_objective(browser: &Client, base: &str, read: &str) {
         ];
         assert_eq!(texts, expected, "alert row against the API's {pair}");
     }
-    // Both pairs fire: the last 5 and 30 minutes are all incident (burn
-    // 100), over thresholds 6 (25% of the budget in 1h) and 2 (50% in 6h).
-    let page = find(browser, "#alert-table tr.alert-row.firing[data-severity='page'][data-long='1h']").await;
-    assert_eq!(text(&find_in(&page, "td:nth-child(2)").await).await, "1h / 5m");
-    assert_eq!(text(&find_in(&page, "td:nth-child(3)").await).await, "6.00");
-    assert_eq!(text(&find_in(&page, "td:nth-child(5)").await).await, "100.00");
+    // Both pairs fire. page: 41.67 over 1h and 100 over the last 5
+    // minutes (all incident), threshold 6 (25% of the budget in 1h);
+    // ticket: 5.75 over 6h and 83.33 over 30m (3 good minutes and the 15
+    // of the incident), threshold 2 (50% in 6h).
+    let mut rows_by_hand = Vec::new();
+    for row in &alert_rows {
+        let mut texts = Vec::new();
+        for c in find_all_in(row, "td").await {
+            texts.push(text(&c).await);
+        }
+        rows_by_hand.push(texts);
+    }
+    assert_eq!(
+        rows_by_hand,
+        [
+            ["page", "1h / 5m", "6.00", "41.67", "100.00", "firing"],
+            ["ticket", "6h / 30m", "2.00", "5.75", "83.33", "firing"]
+        ]
+    );
+    find(browser, "#alert-table tr.alert-row.firing[data-severity='page'][data-long='1h']").await;
     find(browser, "#alert-table tr.alert-row.firing[data-severity='ticket'][data-long='6h']").await;
 
     let manifest = text(&find(browser, "pre#manifest").await).await;
@@ -563,12 +583,12 @@ async fn private_server(browser: &Client, server: &TestServer) {
     assert_eq!(attr(&find(browser, "meta[http-equiv='refresh']").await, "content").await, REFRESH_SECS.to_string());
 
     check_list(browser, &base, &read).await;
-    let list_png = screenshot(browser, "list").await;
+    let list_png = screenshot(browser, "list", 30).await;
 
     check_objective(browser, &base, &read).await;
-    let slo_png = screenshot(browser, "slo-checkout-availability").await;
+    let slo_png = screenshot(browser, "slo-checkout-availability", 40).await;
     step("scrolling down", browser.execute("window.scrollTo(0, document.body.scrollHeight);", vec![])).await.unwrap();
-    screenshot(browser, "slo-checkout-availability-bottom").await;
+    screenshot(browser, "slo-checkout-availability-bottom", 30).await;
 
     // Back to the list by the page's own link.
     step("clicking back", find(browser, "a#back").await.click()).await.unwrap();
@@ -582,7 +602,7 @@ async fn private_server(browser: &Client, server: &TestServer) {
     assert!(text(&not_found).await.contains("There is no SLO checkout/nope."), "{}", text(&not_found).await);
     assert_eq!(http_status(browser).await, 404);
     find(browser, "#not-found a#back").await;
-    screenshot(browser, "not-found").await;
+    screenshot(browser, "not-found", 8).await;
     let (status, _) = call("GET", &format!("{base}/slo/checkout/nope"), None, Some(&read), None).await;
     assert_eq!(status, 404, "the same page, fetched with the cookie");
 

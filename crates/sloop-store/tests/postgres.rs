@@ -283,6 +283,53 @@ fn pruning_while_replicas_write() {
     assert_eq!(a.series().unwrap(), series, "every series is listed once");
 }
 
+/// Label sets longer than a B-tree entry may be (about 2.7 kB) are stored
+/// and found like any other: series are indexed by a hash of their labels.
+#[test]
+fn long_label_sets_are_stored() {
+    let Some(pg) = Postgres::required_by("long_label_sets_are_stored") else { return };
+    let store = open(&pg.new_database("long_labels").unwrap());
+    let long: Labels = (0..32).map(|i| (format!("label_{i}"), format!("{i}-").repeat(400))).collect();
+    let other: Labels = long.iter().map(|(k, v)| (k.clone(), format!("{v}x"))).collect();
+    let batch: Vec<Measurement> = (0..5).map(|k| minute(&long, k)).chain((0..3).map(|k| minute(&other, k))).collect();
+    assert_eq!(store.write(&batch).unwrap(), Written { inserted: 8, ..Written::default() });
+    assert_eq!(counts(&store, &long, i64::MIN, i64::MAX), minute_sums(0..5));
+    assert_eq!(counts(&store, &other, i64::MIN, i64::MAX), minute_sums(0..3));
+    assert_eq!(store.series().unwrap(), vec![long.clone(), other], "the labels come back whole");
+    assert_eq!(store.last_to(&long).unwrap(), Some(T0 + 300));
+}
+
+/// Pooled connections that the server ended (a restart, a failover, an
+/// administrator) are replaced: a read is retried on a new connection, and
+/// later calls work.
+#[test]
+fn connections_ended_by_the_server_are_replaced() {
+    let Some(pg) = Postgres::required_by("connections_ended_by_the_server_are_replaced") else { return };
+    let url = pg.new_database("ended").unwrap();
+    let store = PostgresStore::open(PostgresOptions { pool_size: 3, ..PostgresOptions::new(&url) }).unwrap();
+    let web = labels(&[("service", "web")]);
+    // Three connections in the pool, all idle.
+    std::thread::scope(|s| {
+        for k in 0..3 {
+            let (store, web) = (&store, &web);
+            s.spawn(move || store.write(&[minute(web, k)]).unwrap());
+        }
+    });
+    let ended: i64 = client(&url)
+        .query_one(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
+             WHERE datname = 'ended' AND application_name = 'sloop'",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert!(ended >= 1, "the store's connections were ended ({ended})");
+    std::thread::sleep(Duration::from_millis(200));
+    assert_eq!(counts(&store, &web, i64::MIN, i64::MAX), minute_sums(0..3), "a read after the end works");
+    assert_eq!(store.write(&[minute(&web, 3)]).unwrap(), Written { inserted: 1, ..Written::default() });
+    assert_eq!(counts(&store, &web, i64::MIN, i64::MAX), minute_sums(0..4));
+}
+
 #[test]
 fn a_refused_connection_names_the_url_without_its_password() {
     // A port that was free a moment ago: nothing listens there.
@@ -319,6 +366,12 @@ fn a_wrong_password_or_database_is_an_open_error_with_a_hint() {
             assert!(message.contains("createdb"), "a hint: {message}");
         }
         other => panic!("a missing database must fail with StoreError::Open, got {other:?}"),
+    }
+    match PostgresStore::open(PostgresOptions::new(format!("{}?sslmode=require", pg.url()))) {
+        Err(StoreError::Open { message, .. }) => {
+            assert!(message.contains("sloop connects without TLS"), "a hint: {message}");
+        }
+        other => panic!("a URL that requires TLS must fail with StoreError::Open, got {other:?}"),
     }
     let zero = PostgresOptions { pool_size: 0, ..PostgresOptions::new(pg.url()) };
     assert!(matches!(PostgresStore::open(zero), Err(StoreError::Open { .. })), "a pool of no connections");

@@ -15,12 +15,17 @@
 //!   directory, a server on a free loopback port, a fresh database per
 //!   test, stopped on drop. Needs Debian's `postgresql` package (or
 //!   `initdb` and `postgres` on `PATH`).
+//! - [`chromium`]: a real headless Chromium for browser tests:
+//!   `chromedriver` on a free loopback port, WebDriver sessions through
+//!   [`fantoccini`](chromium::fantoccini), every browser process stopped
+//!   on drop. Needs Debian's `chromium` and `chromium-driver` packages.
 //!
 //! Synthetic traffic and Prometheus together check generated recording and
 //! alerting rules against exact truth: backfill a scenario, load the rules,
 //! and compare what Prometheus computes with [`synthetic::Truth`].
 #![forbid(unsafe_code)]
 
+pub mod chromium;
 pub mod postgres;
 pub mod prometheus;
 /// Synthetic traffic, re-exported from sloop-synthetic.

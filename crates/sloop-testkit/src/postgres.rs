@@ -185,7 +185,7 @@ impl Postgres {
             .arg(socket)
             .args(["-c", "listen_addresses=127.0.0.1"])
             // Test speed only (see the module docs).
-            .args(["-c", "fsync=on"])
+            .args(["-c", "fsync=off"])
             // Conformance suites open many stores, each with a pool.
             .args(["-c", "max_connections=300"])
             .current_dir(self.dir.path())

@@ -1,6 +1,5 @@
 //! The behaviour every [`Store`] must have, as checks each implementation
-//! runs against itself: SQLite in this crate's tests, PostgreSQL in the
-//! server's.
+//! runs against itself: SQLite and PostgreSQL, both in this crate's tests.
 //!
 //! Each check takes a function that makes a fresh, empty store, writes
 //! data whose sums it knows by brute force (integer counts, so every sum is

@@ -42,7 +42,7 @@ pub(super) fn redact(url: &str) -> String {
                 let params: Vec<String> = query
                     .split('&')
                     .map(|p| match p.split_once('=') {
-                        Some((key, _)) if key == "password" => "password=***".to_string(),
+                        Some(("password", _)) => "password=***".to_string(),
                         _ => p.to_string(),
                     })
                     .collect();
@@ -167,6 +167,9 @@ pub(super) fn open_error(shown: &Path, e: &postgres::Error) -> StoreError {
             Some("no answer within connect_timeout: check the host, the port and any firewall between")
         }
         None if text.starts_with("authentication error") => Some("check the user and password in the URL"),
+        None if text.starts_with("error performing TLS handshake") => Some(
+            "sloop connects without TLS: drop sslmode=require from the URL and keep the database on a private network",
+        ),
         None => None,
     };
     let message = match hint {

@@ -7,10 +7,14 @@
 //! types:
 //!
 //! ```text
-//! series(id BIGINT IDENTITY PRIMARY KEY, labels TEXT COLLATE "C" UNIQUE)
+//! series(id BIGINT IDENTITY PRIMARY KEY, key BYTEA UNIQUE, labels TEXT)
 //! points(series, to_ts, from_ts, good, total, cum_good, cum_total,
 //!        PRIMARY KEY (series, to_ts))
 //! ```
+//!
+//! `labels` is the canonical JSON of the label set, as in SQLite, and `key`
+//! its SHA-256 ([`series_key`]): what a series is found and locked by, as
+//! a label set may be longer than a B-tree entry can be.
 //!
 //! Each point carries the running sums of its series, so the counts before
 //! an instant are one descending seek down the primary key, and a window is
@@ -23,11 +27,11 @@
 //! Several replicas, each with a pool of connections, write at once. Writes
 //! to one series must not interleave (each continues the running sums of
 //! the last), so a batch locks the rows of its series (`SELECT … FOR
-//! UPDATE`) before reading anything, always in the order of their labels:
+//! UPDATE`) before reading anything, always in the order of their keys:
 //! two batches that share series take their locks in the same order, so
 //! they queue instead of deadlocking, and batches of other series never wait
 //! for each other. A series that does not exist yet is inserted first, also
-//! in label order, before any lock is held (see `write.rs`). Reads are single
+//! in key order, before any lock is held (see `write.rs`). Reads are single
 //! statements: each sees one committed state, never half a batch.
 //!
 //! # Round trips
@@ -59,6 +63,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use postgres::error::SqlState;
+use sha2::{Digest, Sha256};
 use sloop_core::math::{Counts, Point};
 use sloop_core::measure::Measurement;
 use sloop_core::model::Labels;
@@ -66,6 +71,7 @@ use sloop_core::model::Labels;
 use self::fault::{db_error, open_error, pool_error, redact};
 use self::pool::{Conn, Pool};
 use self::write::Failure;
+use crate::sqlite::label_key;
 use crate::{Store, StoreError, Written};
 
 /// The default of [`PostgresOptions::pool_size`].
@@ -286,4 +292,12 @@ impl Store for PostgresStore {
         let mut conn = self.conn()?;
         write::prune(&mut conn, before).map_err(|e| self.error(&e))
     }
+}
+
+/// How a series is stored: the canonical JSON of its labels (the SQLite
+/// store's spelling) and that text's SHA-256, its key.
+pub(super) fn series_key(labels: &Labels) -> (String, [u8; 32]) {
+    let json = label_key(labels);
+    let key = Sha256::digest(json.as_bytes()).into();
+    (json, key)
 }

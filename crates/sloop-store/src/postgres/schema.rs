@@ -29,12 +29,16 @@ const LOCK_KEY: i64 = 0x736c_6f6f_7000_0001;
 /// like SQLite's, whatever the database's locale, so listings come out in
 /// the same order from every store and the indexes skip locale rules.
 const MIGRATIONS: &[&str] = &[
-    // 1: series and their points with running sums (see `mod.rs`). No
-    // foreign key from points to series: it would cost a lookup and a lock
-    // per inserted point, and writes already hold the series' row lock.
+    // 1: series and their points with running sums (see `mod.rs`). A
+    // series is found by `key`, the SHA-256 of its labels: a B-tree entry
+    // must fit in a third of a page (about 2.7 kB), and a label set may
+    // not. No foreign key from points to series: it would cost a lookup
+    // and a lock per inserted point, and writes already hold the series'
+    // row lock.
     "CREATE TABLE series (
          id     BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-         labels TEXT COLLATE \"C\" NOT NULL UNIQUE
+         key    BYTEA NOT NULL UNIQUE,
+         labels TEXT  NOT NULL
      );
      CREATE TABLE points (
          series    BIGINT           NOT NULL,

@@ -6,8 +6,8 @@
 //! overlap one another. [`apply`] then runs one transaction, each step one
 //! statement for the whole batch, its rows sent as arrays:
 //!
-//! 1. create the series that do not exist yet, in label order;
-//! 2. lock every series of the batch (`FOR UPDATE`), in label order;
+//! 1. create the series that do not exist yet, in key order;
+//! 2. lock every series of the batch (`FOR UPDATE`), in key order;
 //! 3. read each series' newest point;
 //! 4. for the intervals that start before their series' newest end (and
 //!    only those: an append cannot meet a stored interval), read the first
@@ -26,11 +26,11 @@
 //!
 //! # Why this lock order cannot deadlock
 //!
-//! Step 1 inserts rows in label order; a session inserting a label that
-//! another has inserted but not committed waits for it, before holding any
-//! row lock (step 1 comes first). Step 2 locks rows that were committed,
-//! also in label order. So every wait is for a label later than any the
-//! waiter holds, and no cycle can form. [`prune`] locks every series in the
+//! Step 1 inserts rows in key order; a session inserting a key that another
+//! has inserted but not committed waits for it, before holding any row lock
+//! (step 1 comes first). Step 2 locks rows that were committed, also in key
+//! order. So every wait is for a key later than any the waiter holds, and
+//! no cycle can form. [`prune`] locks every series in the
 //! same order. A batch whose series was deleted by a prune while it waited
 //! for the lock finds it missing after step 2 and is tried again
 //! ([`Failure::Vanished`]).
@@ -41,21 +41,21 @@ use postgres::types::ToSql;
 use sloop_core::measure::Measurement;
 
 use super::pool::Conn;
-use crate::sqlite::label_key;
+use super::series_key;
 use crate::{StoreError, Written};
 
-/// Step 1: the missing series, in label order. The `NOT EXISTS` keeps
-/// existing labels from drawing identity values; `ON CONFLICT` covers a
-/// label another session inserted since.
+/// Step 1: the missing series, in key order. The `NOT EXISTS` keeps
+/// existing series from drawing identity values; `ON CONFLICT` covers a
+/// series another session inserted since.
 const CREATE_SERIES: &str = "
-    INSERT INTO series (labels)
-    SELECT l FROM unnest($1::text[]) AS l
-    WHERE NOT EXISTS (SELECT 1 FROM series s WHERE s.labels = l)
-    ORDER BY l
-    ON CONFLICT (labels) DO NOTHING";
+    INSERT INTO series (key, labels)
+    SELECT n.key, n.labels FROM unnest($1::bytea[], $2::text[]) AS n(key, labels)
+    WHERE NOT EXISTS (SELECT 1 FROM series s WHERE s.key = n.key)
+    ORDER BY n.key
+    ON CONFLICT (key) DO NOTHING";
 
 /// Step 2. Rows are locked in the order the query returns them.
-const LOCK_SERIES: &str = "SELECT id, labels FROM series WHERE labels = ANY($1::text[]) ORDER BY labels FOR UPDATE";
+const LOCK_SERIES: &str = "SELECT id, key FROM series WHERE key = ANY($1::bytea[]) ORDER BY key FOR UPDATE";
 
 /// Step 3: one descending seek per series.
 const NEWEST: &str = "
@@ -140,8 +140,8 @@ impl Interval {
 
 /// The batch items of one series.
 struct Group {
-    /// The canonical labels.
-    key: String,
+    /// The series' key ([`series_key`]).
+    key: [u8; 32],
     /// Sorted by end, disjoint.
     intervals: Vec<Interval>,
 }
@@ -151,8 +151,9 @@ struct Group {
 pub(super) struct Plan {
     /// In order of first appearance in the batch.
     groups: Vec<Group>,
-    /// The groups' keys, sorted: the order of creation and locking.
-    keys: Vec<String>,
+    /// The groups' keys and labels, sorted by key: the order of creation
+    /// and locking.
+    keys: Vec<([u8; 32], String)>,
 }
 
 impl Plan {
@@ -167,16 +168,18 @@ pub(super) fn plan(batch: &[Measurement]) -> Result<Plan, StoreError> {
     for (index, m) in batch.iter().enumerate() {
         m.check().map_err(|e| StoreError::Invalid { index, labels: m.labels.clone(), message: e.reason })?;
     }
-    let mut by_key: HashMap<String, usize> = HashMap::new();
-    let mut items: Vec<(String, Vec<usize>)> = Vec::new();
+    let mut by_key: HashMap<[u8; 32], usize> = HashMap::new();
+    let mut items: Vec<([u8; 32], Vec<usize>)> = Vec::new();
+    let mut keys = Vec::new();
     let mut current = 0;
     for (i, m) in batch.iter().enumerate() {
         // Batches usually come series by series: comparing with the previous
         // item's labels skips building the key for all but the first of each run.
         if i == 0 || batch[i - 1].labels != m.labels {
-            let key = label_key(&m.labels);
-            current = *by_key.entry(key.clone()).or_insert_with(|| {
+            let (json, key) = series_key(&m.labels);
+            current = *by_key.entry(key).or_insert_with(|| {
                 items.push((key, Vec::new()));
+                keys.push((key, json));
                 items.len() - 1
             });
         }
@@ -207,7 +210,6 @@ pub(super) fn plan(batch: &[Measurement]) -> Result<Plan, StoreError> {
         }
         groups.push(Group { key, intervals });
     }
-    let mut keys: Vec<String> = groups.iter().map(|g| g.key.clone()).collect();
     keys.sort_unstable();
     Ok(Plan { groups, keys })
 }
@@ -258,19 +260,20 @@ type Change<'a> = (&'a Interval, (f64, f64));
 pub(super) fn apply(conn: &mut Conn, batch: &[Measurement], plan: &Plan) -> Result<Written, Failure> {
     let Conn { client, statements } = conn;
     let mut tx = client.transaction()?;
-    let keys: Vec<&str> = plan.keys.iter().map(String::as_str).collect();
+    let keys: Vec<&[u8]> = plan.keys.iter().map(|(key, _)| &key[..]).collect();
+    let labels: Vec<&str> = plan.keys.iter().map(|(_, json)| json.as_str()).collect();
 
     let create = statements.get(&mut tx, CREATE_SERIES)?;
-    tx.execute(&create, &[&keys])?;
+    tx.execute(&create, &[&keys, &labels])?;
     let lock = statements.get(&mut tx, LOCK_SERIES)?;
-    let mut ids: HashMap<String, i64> = HashMap::with_capacity(keys.len());
+    let mut ids: HashMap<Vec<u8>, i64> = HashMap::with_capacity(keys.len());
     for row in tx.query(&lock, &[&keys])? {
         ids.insert(row.try_get(1)?, row.try_get(0)?);
     }
     let mut series = Vec::with_capacity(plan.groups.len());
     for g in &plan.groups {
         // Dropping `tx` on the way out rolls back what step 1 created.
-        series.push(*ids.get(&g.key).ok_or(Failure::Vanished)?);
+        series.push(*ids.get(&g.key[..]).ok_or(Failure::Vanished)?);
     }
 
     let newest_points = statements.get(&mut tx, NEWEST)?;
@@ -476,7 +479,7 @@ fn rewrite(
 
 /// Takes every series' lock, in the writers' order, so no batch is half
 /// way through a series while its points go.
-const LOCK_ALL: &str = "SELECT count(*) FROM (SELECT 1 FROM series ORDER BY labels FOR UPDATE) AS locked";
+const LOCK_ALL: &str = "SELECT count(*) FROM (SELECT 1 FROM series ORDER BY key FOR UPDATE) AS locked";
 
 /// Deletes the points with `to ≤ before`, then the series left without
 /// points, in one transaction.
