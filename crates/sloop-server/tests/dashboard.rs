@@ -568,6 +568,7 @@ async fn private_server(browser: &Client, server: &TestServer) {
     assert_eq!(text(&error).await, "That token is not known to this server.");
     assert_eq!(current_path(browser).await, "/login");
     assert_eq!(http_status(browser).await, 401);
+    screenshot(browser, "login-error", 8).await;
     assert!(step("reading cookies", browser.get_all_cookies()).await.unwrap().is_empty(), "no cookie for a bad token");
 
     // A read token: the list, and the token kept where scripts cannot read it.
@@ -587,7 +588,13 @@ async fn private_server(browser: &Client, server: &TestServer) {
 
     check_objective(browser, &base, &read).await;
     let slo_png = screenshot(browser, "slo-checkout-availability", 40).await;
-    step("scrolling down", browser.execute("window.scrollTo(0, document.body.scrollHeight);", vec![])).await.unwrap();
+    // The rest of the page, a screen at a time: the budget chart and the
+    // tables, then the manifest.
+    let scroll = "document.getElementById('budget-chart').scrollIntoView();";
+    step("scrolling to the budget chart", browser.execute(scroll, vec![])).await.unwrap();
+    screenshot(browser, "slo-checkout-availability-middle", 30).await;
+    let scroll = "window.scrollTo(0, document.body.scrollHeight);";
+    step("scrolling to the bottom", browser.execute(scroll, vec![])).await.unwrap();
     screenshot(browser, "slo-checkout-availability-bottom", 30).await;
 
     // Back to the list by the page's own link.
