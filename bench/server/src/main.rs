@@ -55,6 +55,9 @@ enum Command {
         /// Where to write every run's numbers together.
         #[arg(long)]
         json: PathBuf,
+        /// The command that made the runs, for the report.
+        #[arg(long)]
+        command: Option<String>,
         /// The runs (`--out` files).
         #[arg(required = true)]
         runs: Vec<PathBuf>,
@@ -151,7 +154,9 @@ struct RunResult {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Some(Command::Summary { markdown, json, runs }) => summary::write(&runs, &markdown, &json),
+        Some(Command::Summary { markdown, json, command, runs }) => {
+            summary::write(&runs, &markdown, &json, command.as_deref())
+        }
         Some(Command::ServeChild { listen, database }) => server::serve_child(&listen, &database),
         None => run(cli.run),
     };

@@ -38,27 +38,30 @@ fn med<T>(runs: &[&T], f: impl Fn(&T) -> f64) -> f64 {
 }
 
 /// Writes the Markdown and the JSON of `paths`.
-pub(crate) fn write(paths: &[PathBuf], markdown: &Path, json: &Path) -> Result<()> {
+pub(crate) fn write(paths: &[PathBuf], markdown: &Path, json: &Path, command: Option<&str>) -> Result<()> {
     let mut runs = Vec::new();
     for p in paths {
         let text = std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?;
         let run: RunResult = serde_json::from_str(&text).with_context(|| format!("reading {}", p.display()))?;
         runs.push(run);
     }
-    let md = render(&runs)?;
+    let md = render(&runs, command)?;
     crate::write_file(markdown, &md)?;
     crate::write_file(json, &serde_json::to_string_pretty(&serde_json::json!({ "runs": runs }))?)?;
     print!("{md}");
     Ok(())
 }
 
-fn render(runs: &[RunResult]) -> Result<String> {
+fn render(runs: &[RunResult], command: Option<&str>) -> Result<String> {
     let mut md = String::new();
     let Some(first) = runs.first() else { return Ok(md) };
     let a = &first.args;
     writeln!(md, "Date: {}  ", first.started)?;
     writeln!(md, "Machine: {}  ", first.machine)?;
     writeln!(md, "Server: {}  ", first.server)?;
+    if let Some(command) = command {
+        writeln!(md, "Command: `{}`  ", command.trim())?;
+    }
     writeln!(
         md,
         "Configuration: {} clients (one connection each) × batches of {} indicators, {} s measured after {} s of \

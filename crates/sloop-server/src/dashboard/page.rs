@@ -42,6 +42,12 @@ pub(super) fn document(chrome: &Chrome<'_>, title: &str, refresh: bool, main: Ma
                     @if let Some(secs) = refresh_secs {
                         span id="refresh" class="refresh" { "refreshes every " (secs) "s" }
                     }
+                    @if !chrome.tenant.is_empty() {
+                        // Signing out forgets the cookie the login form set.
+                        form id="logout" class="logout" method="post" action=(format!("{}logout", home(chrome))) {
+                            button type="submit" { "Sign out" }
+                        }
+                    }
                 }
                 main { (main) }
             }
