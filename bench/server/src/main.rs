@@ -237,7 +237,7 @@ fn run(args: RunArgs) -> Result<()> {
             history_days: args.history_days,
             history_step: args.history_step,
             batch: args.batch,
-            clients: 4,
+            clients: summary::HISTORY_CLIENTS,
             all_requests: args.report_all,
             one_requests: args.report_one,
         };

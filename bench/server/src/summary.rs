@@ -32,6 +32,20 @@ fn thousands(x: f64) -> String {
     if x < 0.0 { format!("-{out}") } else { out }
 }
 
+/// How many clients push history in the report phase (see `main.rs`).
+pub(crate) const HISTORY_CLIENTS: usize = 4;
+
+/// Which request a nearest-rank p99 of `n` requests is, from the slowest.
+fn slowest(n: usize) -> String {
+    let k = n + 1 - ((0.99 * n as f64).ceil() as usize).clamp(1, n.max(1));
+    match k {
+        1 => "slowest".into(),
+        2 => "second slowest".into(),
+        3 => "third slowest".into(),
+        k => format!("{k}th slowest"),
+    }
+}
+
 /// The median over runs of one figure.
 fn med<T>(runs: &[&T], f: impl Fn(&T) -> f64) -> f64 {
     median(&runs.iter().map(|r| f(r)).collect::<Vec<_>>())
@@ -67,10 +81,10 @@ fn render(runs: &[RunResult], command: Option<&str>) -> Result<String> {
         "Configuration: {} clients (one connection each) × batches of {} indicators, {} s measured after {} s of \
          warm-up; reports on {} objectives with {} days of history, one point every {} s each; {} runs  ",
         a.clients,
-        a.batch,
+        thousands(a.batch as f64),
         a.seconds,
         a.warmup,
-        a.objectives,
+        thousands(a.objectives as f64),
         a.history_days,
         a.history_step,
         runs.len()
@@ -155,12 +169,18 @@ fn render(runs: &[RunResult], command: Option<&str>) -> Result<String> {
             med(&rs, |o| o.server_peak_rss_mib),
         )?;
     }
-    let n_all = runs.iter().find_map(|r| r.reports.as_ref()).map(|o| (o.all.n, o.one.n));
-    if let Some((all, one)) = n_all {
+    if let Some(o) = runs.iter().find_map(|r| r.reports.as_ref()) {
+        let (all, one) = (o.all.n, o.one.n);
         writeln!(
             md,
-            "\nPer run: {all} requests for every objective and {one} for one, one at a time; with {all} requests \
-             the p99 is the slowest but one (nearest rank)."
+            "\nPer run: {all} requests for every objective and {one} for one objective (a different one each \
+             time), one at a time, after one untimed request for every objective (\"first all\"). The p99 is a \
+             nearest rank: of {all} requests, the {}; of {one}, the {}. \"History pushed\" is ingestion again, \
+             but with {} clients whose every indicator matches one of the {} objectives (all of one service).",
+            slowest(all),
+            slowest(one),
+            HISTORY_CLIENTS,
+            thousands(o.objectives as f64),
         )?;
     }
 
@@ -198,5 +218,9 @@ mod tests {
         assert_eq!(thousands(999.0), "999");
         assert_eq!(thousands(1000.0), "1,000");
         assert_eq!(thousands(-12345.0), "-12,345");
+        assert_eq!(
+            (slowest(20).as_str(), slowest(200).as_str(), slowest(1000).as_str()),
+            ("slowest", "third slowest", "11th slowest")
+        );
     }
 }
