@@ -70,10 +70,12 @@ pub struct TenantObjectives {
     revision: u64,
     /// By service, then name.
     pub entries: Vec<Arc<Entry>>,
-    /// For each label `(name, value)`, the entries whose selector has it
-    /// first: an indicator can only match entries filed under one of its
-    /// own labels, so matching looks at a handful, not at all of them.
-    by_first_label: HashMap<(String, String), Vec<usize>>,
+    /// Label name → value → the entries filed under that pair. Each entry
+    /// is filed once, under the pair of its selector that the fewest
+    /// entries share. An indicator can only match entries filed under one
+    /// of its own labels, so matching looks at a handful, not at every
+    /// objective of a service.
+    by_label: HashMap<String, HashMap<String, Vec<usize>>>,
 }
 
 impl TenantObjectives {
@@ -81,7 +83,7 @@ impl TenantObjectives {
     pub fn matching<'a>(&'a self, labels: &'a Labels) -> impl Iterator<Item = &'a Arc<Entry>> + 'a {
         labels
             .iter()
-            .filter_map(|(k, v)| self.by_first_label.get(&(k.clone(), v.clone())))
+            .filter_map(|(k, v)| self.by_label.get(k).and_then(|values| values.get(v)))
             .flatten()
             .map(|&i| &self.entries[i])
             .filter(|e| sloop_core::measure::matches(&e.selector, labels))
@@ -166,18 +168,7 @@ impl AppState {
                 None => Arc::new(parse_stored(s)?),
             });
         }
-        let mut by_first_label: HashMap<(String, String), Vec<usize>> = HashMap::new();
-        for (i, e) in entries.iter().enumerate() {
-            // Every selector has the tenant label; file entries under
-            // another label when they have one, so a tenant's entries do not
-            // all share one list.
-            let first =
-                e.selector.iter().find(|(k, _)| k.as_str() != TENANT_LABEL).or_else(|| e.selector.iter().next());
-            if let Some((k, v)) = first {
-                by_first_label.entry((k.clone(), v.clone())).or_default().push(i);
-            }
-        }
-        let fresh = Arc::new(TenantObjectives { revision, entries, by_first_label });
+        let fresh = Arc::new(TenantObjectives { revision, by_label: index(&entries), entries });
         self.tenants().insert(tenant.to_string(), fresh.clone());
         Ok(fresh)
     }
@@ -185,6 +176,27 @@ impl AppState {
     fn tenants(&self) -> std::sync::MutexGuard<'_, HashMap<String, Arc<TenantObjectives>>> {
         self.inner.tenants.lock().unwrap_or_else(PoisonError::into_inner)
     }
+}
+
+/// Files each entry under the rarest `(name, value)` pair of its selector.
+/// The tenant's label is on every selector, `service` on every objective of
+/// a service; `slo` (or a selector's own label) is usually on one, so a
+/// lookup finds one or two candidates.
+fn index(entries: &[Arc<Entry>]) -> HashMap<String, HashMap<String, Vec<usize>>> {
+    let mut shared: HashMap<(&str, &str), usize> = HashMap::new();
+    for e in entries {
+        for (k, v) in &e.selector {
+            *shared.entry((k.as_str(), v.as_str())).or_default() += 1;
+        }
+    }
+    let mut by_label: HashMap<String, HashMap<String, Vec<usize>>> = HashMap::new();
+    for (i, e) in entries.iter().enumerate() {
+        let rarest = e.selector.iter().min_by_key(|(k, v)| shared[&(k.as_str(), v.as_str())]);
+        if let Some((k, v)) = rarest {
+            by_label.entry(k.clone()).or_default().entry(v.clone()).or_default().push(i);
+        }
+    }
+    by_label
 }
 
 /// The scope labels of a tenant: what the store's series of that tenant
