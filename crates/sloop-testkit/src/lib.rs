@@ -27,6 +27,7 @@
 
 pub mod chromium;
 pub mod postgres;
+mod process;
 pub mod prometheus;
 /// Synthetic traffic, re-exported from sloop-synthetic.
 pub use sloop_synthetic as synthetic;

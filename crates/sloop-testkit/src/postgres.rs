@@ -305,26 +305,9 @@ impl Postgres {
     /// holding a pool would make it wait forever.) After 15 s, SIGQUIT
     /// (immediate shutdown), then SIGKILL.
     pub fn stop(&mut self) {
-        let Some(mut child) = self.child.take() else { return };
-        for signal in ["-INT", "-QUIT"] {
-            let sent = Command::new("kill")
-                .args([signal, &child.id().to_string()])
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .status()
-                .is_ok_and(|s| s.success());
-            if sent {
-                let deadline = Instant::now() + STOP_TIMEOUT;
-                while Instant::now() < deadline {
-                    if let Ok(Some(_)) = child.try_wait() {
-                        return;
-                    }
-                    std::thread::sleep(Duration::from_millis(20));
-                }
-            }
+        if let Some(child) = self.child.take() {
+            crate::process::stop_child(child, &["-INT", "-QUIT"], STOP_TIMEOUT);
         }
-        let _ = child.kill();
-        let _ = child.wait();
     }
 }
 

@@ -353,24 +353,9 @@ impl Prometheus {
 
     /// Stops the server now (see the type's documentation); idempotent.
     pub fn stop(&mut self) {
-        let Some(mut child) = self.child.take() else { return };
-        let terminated = Command::new("kill")
-            .args(["-TERM", &child.id().to_string()])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success());
-        if terminated {
-            let deadline = Instant::now() + Duration::from_secs(10);
-            while Instant::now() < deadline {
-                if let Ok(Some(_)) = child.try_wait() {
-                    return;
-                }
-                std::thread::sleep(Duration::from_millis(20));
-            }
+        if let Some(child) = self.child.take() {
+            crate::process::stop_child(child, &["-TERM"], Duration::from_secs(10));
         }
-        let _ = child.kill();
-        let _ = child.wait();
     }
 }
 
