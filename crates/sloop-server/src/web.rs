@@ -37,7 +37,7 @@ fn chrome(state: &AppState, tenant: &str) -> (String, Option<u32>) {
 }
 
 /// A page, or the way to the login form when the visitor has no token.
-fn page_or_login(result: Result<String, ApiError>, state: &AppState) -> Response {
+fn page_or_login(result: Result<String, ApiError>) -> Response {
     match result {
         Ok(html) => Html(html).into_response(),
         Err(ApiError::Unauthorized(_)) => (StatusCode::SEE_OTHER, [(LOCATION, "/login")]).into_response(),
@@ -45,10 +45,7 @@ fn page_or_login(result: Result<String, ApiError>, state: &AppState) -> Response
             let page = dashboard::not_found_page(&Chrome { tenant: "", refresh_secs: None, base_path: "" }, &what);
             (StatusCode::NOT_FOUND, Html(page)).into_response()
         }
-        Err(e) => {
-            let _ = state;
-            e.into_response()
-        }
+        Err(e) => e.into_response(),
     }
 }
 
@@ -65,7 +62,7 @@ async fn list(State(state): State<AppState>, headers: HeaderMap) -> Response {
             .await
     }
     .await;
-    page_or_login(result, &state)
+    page_or_login(result)
 }
 
 async fn objective(
@@ -97,7 +94,7 @@ async fn objective(
             .await
     }
     .await;
-    page_or_login(result, &state)
+    page_or_login(result)
 }
 
 async fn login_form() -> Html<String> {

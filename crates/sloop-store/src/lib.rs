@@ -33,7 +33,7 @@ use sloop_core::math::{Counts, Point};
 use sloop_core::measure::Measurement;
 use sloop_core::model::Labels;
 
-pub use crate::postgres::{PostgresOptions, PostgresStore};
+pub use crate::postgres::{PostgresOptions, PostgresStore, redact as redact_url};
 pub use catalog::{Catalog, Database, Put, Scope, StoredObjective, TokenRecord};
 pub use error::{StoreError, format_labels};
 pub use sqlite::{SqliteOptions, SqliteStore};

@@ -17,7 +17,7 @@ use crate::StoreError;
 /// `url` with its password replaced by `***`, in either of the forms
 /// PostgreSQL's clients take: a URL (`postgres://user:secret@host/db`, or
 /// `?password=secret` in its query) or `key=value` pairs (`password=secret`).
-pub(super) fn redact(url: &str) -> String {
+pub fn redact(url: &str) -> String {
     match url.split_once("://") {
         Some((scheme, rest)) => {
             let (before_query, query) = match rest.split_once('?') {

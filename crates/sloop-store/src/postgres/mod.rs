@@ -68,7 +68,8 @@ use sloop_core::math::{Counts, Point};
 use sloop_core::measure::Measurement;
 use sloop_core::model::Labels;
 
-use self::fault::{db_error, open_error, pool_error, redact};
+pub use self::fault::redact;
+use self::fault::{db_error, open_error, pool_error};
 use self::pool::{Conn, Pool};
 use self::write::Failure;
 use crate::sqlite::label_key;

@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use sloop_server::api::ServerOptions;
 use sloop_server::serve::{DatabaseUrl, serve};
+use sloop_store::redact_url as redact;
 
 use super::agent::{init_logging, wait_for_signal};
 use crate::cli_server::ServeArgs;
@@ -51,26 +52,14 @@ pub(crate) fn run(args: &ServeArgs) -> Result<ExitCode> {
     })
 }
 
-/// A database URL without its password, for logs and messages.
-pub(crate) fn redact(url: &str) -> String {
-    match (url.find("://"), url.find('@')) {
-        (Some(scheme), Some(at)) if at > scheme => {
-            let userinfo = &url[scheme + 3..at];
-            match userinfo.split_once(':') {
-                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
-                None => url.to_string(),
-            }
-        }
-        _ => url.to_string(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
+    use super::redact;
+
     #[test]
     fn passwords_are_redacted() {
-        assert_eq!(super::redact("postgres://sloop:secret@db:5432/x"), "postgres://sloop:***@db:5432/x");
-        assert_eq!(super::redact("postgres://sloop@db/x"), "postgres://sloop@db/x");
-        assert_eq!(super::redact("sqlite://sloop.db"), "sloop.db".replace("sloop.db", "sqlite://sloop.db"));
+        assert_eq!(redact("postgres://sloop:secret@db:5432/x"), "postgres://sloop:***@db:5432/x");
+        assert_eq!(redact("postgres://sloop@db/x"), "postgres://sloop@db/x");
+        assert_eq!(redact("sqlite://sloop.db"), "sqlite://sloop.db");
     }
 }

@@ -8,8 +8,8 @@ use sloop_server::auth::create_token;
 use sloop_server::serve::DatabaseUrl;
 use sloop_store::Scope;
 
-use super::serve::redact;
 use crate::cli_server::TokenCommand;
+use sloop_store::redact_url as redact;
 
 pub(crate) fn run(command: &TokenCommand) -> Result<ExitCode> {
     let database = match command {
