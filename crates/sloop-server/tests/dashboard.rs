@@ -20,7 +20,6 @@
 //!
 //! Screenshots land in `target/dashboard-screenshots/` for people to look at.
 
-use std::net::SocketAddr;
 use std::panic::AssertUnwindSafe;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -29,13 +28,14 @@ use std::time::Duration;
 use futures::FutureExt;
 use serde_json::{Value, json};
 use sloop_server::api::ServerOptions;
-use sloop_server::auth::create_token;
 use sloop_store::{Database, Scope, SqliteStore};
 use sloop_testkit::chromium::Chromium;
 use sloop_testkit::chromium::fantoccini::elements::Element;
 use sloop_testkit::chromium::fantoccini::{Client, Locator};
-use tokio::sync::oneshot;
-use tokio::task::JoinHandle;
+
+#[path = "common/server.rs"]
+mod server;
+use server::TestServer;
 
 /// The whole browser part of one server's checks.
 const SCENARIO_TIMEOUT: Duration = Duration::from_secs(240);
@@ -98,54 +98,6 @@ slos:
 /// good and 15 of the incident), 1,060 older (1,080 less 20 quiet).
 const CHECKOUT_MINUTES: usize = 36 + 1060;
 
-/// A real server on 127.0.0.1 with a random port; stopped by `stop`, or
-/// told to stop when dropped (a failing test unwinds through that).
-struct TestServer {
-    addr: SocketAddr,
-    db: Arc<dyn Database>,
-    stop: Option<oneshot::Sender<()>>,
-    handle: Option<JoinHandle<std::io::Result<()>>>,
-}
-
-impl TestServer {
-    async fn start(db: Arc<dyn Database>, options: ServerOptions) -> Self {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let (tx, rx) = oneshot::channel::<()>();
-        let shutdown = async move {
-            let _ = rx.await;
-        };
-        let handle = tokio::spawn(sloop_server::serve::serve(listener, db.clone(), options, shutdown));
-        Self { addr, db, stop: Some(tx), handle: Some(handle) }
-    }
-
-    fn url(&self) -> String {
-        format!("http://{}", self.addr)
-    }
-
-    /// A token of [`TENANT`] with `scope`, made as `sloop token create` does.
-    fn token(&self, scope: Scope) -> String {
-        create_token(self.db.as_ref(), TENANT, "dashboard-test", scope, 0).unwrap().secret
-    }
-
-    async fn stop(mut self) {
-        if let Some(tx) = self.stop.take() {
-            let _ = tx.send(());
-        }
-        if let Some(h) = self.handle.take() {
-            tokio::time::timeout(Duration::from_secs(10), h).await.unwrap().unwrap().unwrap();
-        }
-    }
-}
-
-impl Drop for TestServer {
-    fn drop(&mut self) {
-        if let Some(tx) = self.stop.take() {
-            let _ = tx.send(());
-        }
-    }
-}
-
 /// Runs `fut`, failing the test if it takes longer than [`STEP_TIMEOUT`].
 async fn step<T>(what: &str, fut: impl Future<Output = T>) -> T {
     match tokio::time::timeout(STEP_TIMEOUT, fut).await {
@@ -200,7 +152,7 @@ fn minutes(labels: &Value, end: i64, n: i64, total: i64, good: impl Fn(i64) -> i
 /// Syncs the three objectives and pushes their indicators.
 async fn seed(server: &TestServer, end: i64) {
     let base = server.url();
-    let write = server.token(Scope::Write);
+    let write = server.token(TENANT, Scope::Write);
     for (path, manifest) in
         [("checkout/availability", CHECKOUT), ("search/queries", SEARCH), ("billing/invoices", BILLING)]
     {
@@ -554,7 +506,7 @@ async fn find_all_in(parent: &Element, css: &str) -> Vec<Element> {
 /// Everything a signed-out visitor of a private server goes through.
 async fn private_server(browser: &Client, server: &TestServer) {
     let base = server.url();
-    let read = server.token(Scope::Read);
+    let read = server.token(TENANT, Scope::Read);
 
     // No token: the list sends the visitor to the login form.
     step("opening /", browser.goto(&format!("{base}/"))).await.unwrap();
