@@ -7,7 +7,6 @@
 
 use std::time::Duration;
 
-use reqwest::StatusCode;
 use serde::de::DeserializeOwned;
 use sloop_core::measure::Measurement;
 use sloop_core::report::Report;
@@ -196,28 +195,6 @@ impl ApiClient {
         }
         let r = self.request(reqwest::Method::GET, "/reports").query(&query);
         self.send("the report", r).await
-    }
-
-    /// `GET /readyz` at the server's root: whether it answers and its
-    /// database is up.
-    pub async fn ready(&self) -> Result<(), ClientError> {
-        let url = format!("{}/readyz", self.base);
-        let r = self
-            .http
-            .get(&url)
-            .send()
-            .await
-            .map_err(|e| ClientError::Unreachable { url: url.clone(), message: error_chain(&e) })?;
-        if r.status() == StatusCode::OK {
-            Ok(())
-        } else {
-            Err(ClientError::Api {
-                what: "readiness".into(),
-                status: r.status().as_u16(),
-                code: "not_ready".into(),
-                message: "the server is not ready".into(),
-            })
-        }
     }
 }
 
