@@ -9,10 +9,15 @@ use std::future::Future;
 use std::io;
 use std::sync::Arc;
 
-use sloop_store::{Database, PostgresOptions, PostgresStore, SqliteStore};
+use sloop_store::{Database, PostgresOptions, PostgresStore, SqliteOptions, SqliteStore};
 use tokio::net::TcpListener;
 
 use crate::api::{AppState, ServerOptions, router};
+
+/// The page cache of a server's SQLite writer, in MiB: the last page of
+/// 32,000 series. SQLite fills it only as pages are touched, so a small
+/// server uses little of it.
+pub const SERVER_WRITE_CACHE_MIB: u32 = 128;
 
 /// Where the server keeps its state, from `--database`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,9 +39,15 @@ impl DatabaseUrl {
     }
 
     /// Opens it (creating or migrating the schema). Blocking.
+    ///
+    /// A server's SQLite writer takes in many more series than an agent's,
+    /// so it gets a larger page cache (see [`SERVER_WRITE_CACHE_MIB`]).
     pub fn open(&self) -> Result<Arc<dyn Database>, sloop_store::StoreError> {
         Ok(match self {
-            DatabaseUrl::Sqlite(path) => Arc::new(SqliteStore::open(path.clone())?),
+            DatabaseUrl::Sqlite(path) => Arc::new(SqliteStore::open_with(SqliteOptions {
+                write_cache_mib: SERVER_WRITE_CACHE_MIB,
+                ..SqliteOptions::new(path.clone())
+            })?),
             DatabaseUrl::Postgres(url) => Arc::new(PostgresStore::open(PostgresOptions::new(url.clone()))?),
         })
     }

@@ -324,3 +324,56 @@ fn a_version_1_file_is_migrated_to_the_catalog() {
     assert_eq!(store.counts(&web, 0, 60).unwrap().total(), 10.0, "the old points are kept");
     assert!(store.objectives("t").unwrap().is_empty(), "the catalog's tables exist");
 }
+
+#[test]
+fn two_handles_appending_to_one_series_take_each_others_points_into_account() {
+    // Each handle remembers the newest point of the series it wrote; after
+    // the other handle's commit it must ask the file again, or its sums
+    // would continue from its own stale point (and a prune by the other
+    // would leave it a series id that no longer exists).
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("shared.db");
+    let (a, b) = (SqliteStore::open(&path).unwrap(), SqliteStore::open(&path).unwrap());
+    let web = labels(&[("service", "web")]);
+    let all = minutes(&web, 0, 6);
+    for (k, m) in all.iter().enumerate() {
+        let store = if k % 2 == 0 { &a } else { &b };
+        store.write(std::slice::from_ref(m)).unwrap();
+    }
+    for store in [&a, &b] {
+        assert_eq!(all_points(store, &web), as_points(&all));
+        assert_eq!(counts(store, &web), sums(&all));
+    }
+    // `b` prunes every point, and with them the series; `a` writes on.
+    assert_eq!(b.prune(T0 + 60 * 6).unwrap(), 6);
+    let later = minutes(&web, 6, 2);
+    a.write(&later).unwrap();
+    assert_eq!(all_points(&b, &web), as_points(&later));
+    assert_eq!(b.counts(&web, T0 + 60 * 6, T0 + 60 * 8).unwrap().total(), sums(&later).1);
+}
+
+#[test]
+fn the_log_is_copied_back_into_the_file_while_the_store_is_open() {
+    // Commits go to the `-wal` file; a thread of the store copies them back
+    // into the database file (SQLite's own threshold, in the writer, is set
+    // far above what this test writes). Poll for the copy, for up to 20 s.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ckpt.db");
+    let store = SqliteStore::open(&path).unwrap();
+    let empty = std::fs::metadata(&path).unwrap().len();
+    let web = labels(&[("service", "web")]);
+    for k in 0..20 {
+        store.write(&minutes(&web, k * 1000, 1000)).unwrap();
+    }
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let mut size = empty;
+    while size < empty + 500_000 && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        size = std::fs::metadata(&path).unwrap().len();
+    }
+    assert!(
+        size >= empty + 500_000,
+        "the database file stayed at {size} bytes (from {empty}) while the store was open"
+    );
+    assert_eq!(counts(&store, &web), sums(&minutes(&web, 0, 20_000)));
+}

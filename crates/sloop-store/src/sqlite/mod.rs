@@ -36,9 +36,12 @@
 //! opens a second, read-only connection for queries: WAL lets readers work
 //! on the last committed state while a write is under way, so reports do not
 //! wait for the agent. Every read runs in one read transaction, so the
-//! several lookups of one call see the same state.
+//! several lookups of one call see the same state. A third connection, on a
+//! thread of its own, copies the log back into the file (see
+//! `checkpoint.rs`), so commits do not stop for it.
 
 mod catalog;
+mod checkpoint;
 mod read;
 mod schema;
 #[cfg(test)]
@@ -60,11 +63,8 @@ use crate::{Store, StoreError, Written};
 /// How long a write waits for another connection's lock by default.
 const DEFAULT_BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// The page cache of the connection that writes, in KiB (SQLite's default
-/// is 2 MiB). Appends touch the last pages of each series' range: a few
-/// pages per series. 8 MiB keeps an agent measuring 1,000 SLOs under 50 MB
-/// while it backfills (64 MiB took it to 96 MB; docs/benchmarks.md).
-const WRITE_CACHE_KIB: i64 = 8 * 1024;
+/// The default of [`SqliteOptions::write_cache_mib`].
+const DEFAULT_WRITE_CACHE_MIB: u32 = 8;
 
 /// The default of [`SqliteOptions::read_cache_mib`].
 const DEFAULT_READ_CACHE_MIB: u32 = 256;
@@ -108,6 +108,14 @@ pub struct SqliteOptions {
     /// SQLite fills the cache only as it reads pages, so a small store uses
     /// little of it. Default: 256.
     pub read_cache_mib: u32,
+    /// The page cache of the connection that writes, in MiB.
+    ///
+    /// An append touches the last page of its series, so a writer whose
+    /// series' last pages all fit never reads the file: about 4 KiB per
+    /// series. 8 MiB (the default) keeps an agent measuring 1,000 SLOs
+    /// under 50 MB while it backfills (64 MiB took it to 96 MB); a server
+    /// taking in 16,000 series needs 64 MiB or more (docs/benchmarks.md).
+    pub write_cache_mib: u32,
 }
 
 impl SqliteOptions {
@@ -119,6 +127,7 @@ impl SqliteOptions {
             busy_timeout: DEFAULT_BUSY_TIMEOUT,
             max_pages: None,
             read_cache_mib: DEFAULT_READ_CACHE_MIB,
+            write_cache_mib: DEFAULT_WRITE_CACHE_MIB,
         }
     }
 }
@@ -134,6 +143,9 @@ impl SqliteOptions {
 pub struct SqliteStore {
     path: PathBuf,
     read_only: bool,
+    /// The checkpoint thread, for file-backed stores in WAL mode. First, so
+    /// it stops (and closes its connection) before the others close.
+    checkpointer: Option<checkpoint::Checkpointer>,
     /// A read-only connection for queries, for file-backed stores in WAL mode.
     ///
     /// Declared before `writer` so it is dropped (closed) first: the last
@@ -142,6 +154,9 @@ pub struct SqliteStore {
     reader: Option<Mutex<Connection>>,
     /// The connection that writes (and reads, when there is no `reader`).
     writer: Mutex<Connection>,
+    /// What the writer knows of each series' newest point. Locked only
+    /// while `writer` is held.
+    tips: Mutex<write::Tips>,
 }
 
 impl fmt::Debug for SqliteStore {
@@ -190,9 +205,10 @@ impl SqliteStore {
         conn.busy_timeout(options.busy_timeout).map_err(open_error)?;
         // Negative: a size in KiB, as `PRAGMA cache_size` takes it.
         let read_cache_kib = -i64::from(options.read_cache_mib) * 1024;
+        let write_cache_kib = -i64::from(options.write_cache_mib) * 1024;
         // A connection that also answers queries (in memory, read-only, or
         // without WAL) gets the larger cache of the two.
-        conn.pragma_update(None, "cache_size", read_cache_kib.min(-WRITE_CACHE_KIB)).map_err(open_error)?;
+        conn.pragma_update(None, "cache_size", read_cache_kib.min(write_cache_kib)).map_err(open_error)?;
         conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
 
         let mut wal = false;
@@ -220,20 +236,36 @@ impl SqliteStore {
                 .map_err(|message| StoreError::Open { path: path.clone(), message })?;
         }
 
-        let reader = if wal && !in_memory {
+        let (reader, checkpointer) = if wal && !in_memory {
             let reader =
                 Connection::open_with_flags(&path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)
                     .map_err(open_error)?;
             reader.busy_timeout(options.busy_timeout).map_err(open_error)?;
             reader.pragma_update(None, "cache_size", read_cache_kib).map_err(open_error)?;
             // The writer answers no queries now: its cache can stay small.
-            conn.pragma_update(None, "cache_size", -WRITE_CACHE_KIB).map_err(open_error)?;
+            conn.pragma_update(None, "cache_size", write_cache_kib).map_err(open_error)?;
             reader.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
-            Some(Mutex::new(reader))
+
+            let ckpt =
+                Connection::open_with_flags(&path, OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX)
+                    .map_err(open_error)?;
+            ckpt.busy_timeout(options.busy_timeout).map_err(open_error)?;
+            // Only once the thread runs does the writer leave checkpoints to it.
+            let checkpointer = checkpoint::Checkpointer::start(ckpt)
+                .map_err(|e| StoreError::Open { path: path.clone(), message: format!("cannot start a thread: {e}") })?;
+            conn.pragma_update(None, "wal_autocheckpoint", checkpoint::WRITER_AUTOCHECKPOINT).map_err(open_error)?;
+            (Some(Mutex::new(reader)), Some(checkpointer))
         } else {
-            None
+            (None, None)
         };
-        Ok(Self { path, read_only: options.read_only, reader, writer: Mutex::new(conn) })
+        Ok(Self {
+            path,
+            read_only: options.read_only,
+            checkpointer,
+            reader,
+            writer: Mutex::new(conn),
+            tips: Mutex::new(write::Tips::default()),
+        })
     }
 
     /// The database file (`:memory:` for an in-memory store).
@@ -268,8 +300,14 @@ impl SqliteStore {
 
 impl Store for SqliteStore {
     fn write(&self, batch: &[Measurement]) -> Result<Written, StoreError> {
+        let prepared = write::prepare(batch)?;
         let mut conn = self.write_connection();
-        write::write(&mut conn, &self.path, batch)
+        let mut tips = self.tips.lock().unwrap_or_else(PoisonError::into_inner);
+        let written = write::write(&mut conn, &mut tips, &self.path, prepared)?;
+        if let Some(checkpointer) = &self.checkpointer {
+            checkpointer.notify();
+        }
+        Ok(written)
     }
 
     fn cumulative(&self, labels: &Labels, at: &[i64]) -> Result<Vec<Counts>, StoreError> {
@@ -292,6 +330,8 @@ impl Store for SqliteStore {
         let mut conn = self.write_connection();
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(|e| self.error(e))?;
         let pruned = write::prune(&tx, before).map_err(|e| self.error(e))?;
+        // The newest points may be gone, or whole series with their ids.
+        self.tips.lock().unwrap_or_else(PoisonError::into_inner).clear();
         tx.commit().map_err(|e| self.error(e))?;
         Ok(pruned)
     }

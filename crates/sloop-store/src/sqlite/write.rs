@@ -1,6 +1,7 @@
 //! Writing a batch, and pruning.
 //!
-//! A batch goes in four steps, the first two without touching the file:
+//! A batch goes in four steps, the first two without touching the file (and
+//! before the writer's lock is taken):
 //!
 //! 1. every measurement is checked ([`Measurement::check`]);
 //! 2. the batch is grouped by series, each group sorted by interval end, and
@@ -17,11 +18,18 @@
 //! earlier than that shifts the sums of every later point; they are
 //! recomputed once per series and batch, from the earliest change on.
 //!
+//! The writer remembers each series' id and newest point ([`Tips`]), so an
+//! append usually costs the insert alone, with no lookup of the series or of
+//! its newest point. What it remembers is forgotten whenever another
+//! connection (another process on the same file) has committed.
+//!
 //! Sums are always the left fold `base + x₁ + x₂ + …` in the order of the
 //! points, whichever path computed them, so the same data gives the same
 //! bits however it was written. Sums of integers below 2^53 are exact.
 
 use std::collections::HashMap;
+
+use foldhash::fast::RandomState;
 use std::path::Path;
 
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
@@ -29,6 +37,51 @@ use sloop_core::measure::Measurement;
 
 use super::{db_error, label_key, read};
 use crate::{StoreError, Written};
+
+/// How many series [`Tips`] remembers before it starts over: about 150 MB
+/// of memory at most.
+const MAX_TIPS: usize = 1 << 20;
+
+/// What the writer knows of a series without asking the file.
+#[derive(Debug, Clone, Copy)]
+struct Tip {
+    id: i64,
+    /// The newest point's end and running sums; `None` for a series
+    /// without points.
+    newest: Option<(i64, f64, f64)>,
+}
+
+/// The [`Tip`] of each series the writer has seen, by canonical labels.
+///
+/// It holds what was committed, and only that: a batch's tips are taken in
+/// after its commit. Other connections may write to the same file, so it is
+/// kept only while `PRAGMA data_version` (which changes when another
+/// connection commits) stays the same.
+#[derive(Debug, Default)]
+pub(super) struct Tips {
+    /// Hashed with foldhash rather than SipHash: the keys are ours, not an
+    /// attacker's choice of collisions, and hashing them was 5 % of a write.
+    by_key: HashMap<String, Tip, RandomState>,
+    data_version: Option<i64>,
+}
+
+impl Tips {
+    /// Forgets every series (after a prune).
+    pub(super) fn clear(&mut self) {
+        self.by_key.clear();
+    }
+
+    /// Forgets every series if another connection committed since the last
+    /// call. Run inside the write transaction, once its lock is held.
+    fn sync(&mut self, tx: &Connection) -> rusqlite::Result<()> {
+        let version: i64 = tx.query_row("PRAGMA data_version", [], |r| r.get(0))?;
+        if self.data_version != Some(version) {
+            self.by_key.clear();
+            self.data_version = Some(version);
+        }
+        Ok(())
+    }
+}
 
 /// The batch items of one series.
 struct Group {
@@ -56,35 +109,64 @@ impl Interval {
     }
 }
 
-pub(super) fn write(conn: &mut Connection, path: &Path, batch: &[Measurement]) -> Result<Written, StoreError> {
+/// A batch checked and grouped by series, ready to be written: the work
+/// that needs no connection, done before the writer's lock is taken so that
+/// requests prepare their batches in parallel.
+pub(super) struct Prepared<'a> {
+    batch: &'a [Measurement],
+    groups: Vec<Group>,
+}
+
+/// Checks every measurement, groups the batch by series and refuses
+/// intervals of the batch that overlap one another (steps 1 and 2).
+pub(super) fn prepare(batch: &[Measurement]) -> Result<Prepared<'_>, StoreError> {
     for (index, m) in batch.iter().enumerate() {
         m.check().map_err(|e| StoreError::Invalid { index, labels: m.labels.clone(), message: e.reason })?;
-    }
-    if batch.is_empty() {
-        return Ok(Written::default());
     }
     let groups = group(batch);
     for g in &groups {
         check_batch_overlaps(batch, g)?;
     }
+    Ok(Prepared { batch, groups })
+}
 
+/// Writes a prepared batch in one transaction (steps 3 and 4).
+pub(super) fn write(
+    conn: &mut Connection,
+    tips: &mut Tips,
+    path: &Path,
+    prepared: Prepared<'_>,
+) -> Result<Written, StoreError> {
+    let Prepared { batch, groups } = prepared;
+    if batch.is_empty() {
+        return Ok(Written::default());
+    }
     // IMMEDIATE takes the write lock before reading: two writers that both
     // read first and then try to write would deadlock in WAL mode, and one
     // would fail with SQLITE_BUSY instead of waiting its turn.
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(|e| db_error(path, e))?;
+    tips.sync(&tx).map_err(|e| db_error(path, e))?;
     let mut written = Written::default();
+    let mut new_tips = Vec::with_capacity(groups.len());
     for g in &groups {
-        write_series(&tx, path, batch, g, &mut written)?;
+        new_tips.push(write_series(&tx, tips, path, batch, g, &mut written)?);
     }
-    // On any error above, dropping `tx` rolls the whole batch back.
+    // On any error above, dropping `tx` rolls the whole batch back, and the
+    // tips stay those of the last commit.
     tx.commit().map_err(|e| db_error(path, e))?;
+    if tips.by_key.len() + groups.len() > MAX_TIPS {
+        tips.clear();
+    }
+    for (g, tip) in groups.into_iter().zip(new_tips) {
+        tips.by_key.insert(g.key, tip);
+    }
     Ok(written)
 }
 
 /// The batch by series, in order of first appearance.
 fn group(batch: &[Measurement]) -> Vec<Group> {
     let mut groups: Vec<Group> = Vec::new();
-    let mut by_key: HashMap<String, usize> = HashMap::new();
+    let mut by_key: HashMap<String, usize, RandomState> = HashMap::default();
     let mut current = 0;
     for (i, m) in batch.iter().enumerate() {
         // Batches usually come series by series (an agent's or a client's
@@ -129,26 +211,19 @@ fn check_batch_overlaps(batch: &[Measurement], g: &Group) -> Result<(), StoreErr
     Ok(())
 }
 
+/// Writes one series' part of the batch and returns its tip after it.
 fn write_series(
     tx: &Connection,
+    tips: &Tips,
     path: &Path,
     batch: &[Measurement],
     g: &Group,
     written: &mut Written,
-) -> Result<(), StoreError> {
+) -> Result<Tip, StoreError> {
     let err = |e: rusqlite::Error| db_error(path, e);
-    let existing: Option<i64> = tx
-        .prepare_cached("SELECT id FROM series WHERE labels = ?1")
-        .map_err(err)?
-        .query_row([&g.key], |r| r.get(0))
-        .optional()
-        .map_err(err)?;
-    let (id, newest) = match existing {
-        Some(id) => (id, newest_point(tx, id).map_err(err)?),
-        None => {
-            let id = tx.prepare_cached("INSERT INTO series (labels) VALUES (?1)").map_err(err)?.insert([&g.key]);
-            (id.map_err(err)?, None)
-        }
+    let Tip { id, newest } = match tips.by_key.get(&g.key) {
+        Some(tip) => *tip,
+        None => tip(tx, &g.key).map_err(err)?,
     };
     let newest_to = newest.map(|n| n.0);
 
@@ -181,22 +256,36 @@ fn write_series(
         }
     }
 
-    let Some(first_change) = intervals.iter().position(Interval::changes) else { return Ok(()) };
+    let Some(first_change) = intervals.iter().position(Interval::changes) else { return Ok(Tip { id, newest }) };
     let earliest = intervals[first_change].to;
     let changes = intervals[first_change..].iter().filter(|i| i.changes());
-    match newest {
-        Some((newest_to, ..)) if earliest <= newest_to => rewrite(tx, id, earliest, changes).map_err(err),
+    let newest = match newest {
+        Some((newest_to, ..)) if earliest <= newest_to => rewrite(tx, id, earliest, changes).map_err(err)?,
         // Every change is after the newest point (so every interval from
         // `earliest` on is new): the sums continue from the newest point's.
-        _ => append(tx, id, newest.map_or((0.0, 0.0), |n| (n.1, n.2)), changes).map_err(err),
-    }
+        _ => append(tx, id, newest.map_or((0.0, 0.0), |n| (n.1, n.2)), changes).map_err(err)?,
+    };
+    Ok(Tip { id, newest: Some(newest) })
 }
 
-/// The series' newest point: its end and running sums.
-fn newest_point(tx: &Connection, id: i64) -> rusqlite::Result<Option<(i64, f64, f64)>> {
-    tx.prepare_cached("SELECT to_ts, cum_good, cum_total FROM points WHERE series = ?1 ORDER BY to_ts DESC LIMIT 1")?
-        .query_row([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-        .optional()
+/// A series' tip as the file has it; a new series is created.
+fn tip(tx: &Connection, key: &str) -> rusqlite::Result<Tip> {
+    let existing: Option<i64> =
+        tx.prepare_cached("SELECT id FROM series WHERE labels = ?1")?.query_row([key], |r| r.get(0)).optional()?;
+    match existing {
+        Some(id) => {
+            let newest = tx
+                .prepare_cached(
+                    "SELECT to_ts, cum_good, cum_total FROM points WHERE series = ?1 ORDER BY to_ts DESC LIMIT 1",
+                )?
+                .query_row([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+                .optional()?;
+            Ok(Tip { id, newest })
+        }
+        None => {
+            Ok(Tip { id: tx.prepare_cached("INSERT INTO series (labels) VALUES (?1)")?.insert([key])?, newest: None })
+        }
+    }
 }
 
 /// The stored counts of `m`'s exact interval, if the series has it; an
@@ -230,33 +319,36 @@ fn stored_counts(tx: &Connection, path: &Path, id: i64, m: &Measurement) -> Resu
     }
 }
 
-/// Inserts points after the series' newest, continuing its sums.
+/// Inserts points after the series' newest, continuing its sums, and
+/// returns the new newest point. `changes` is not empty.
 fn append<'a>(
     tx: &Connection,
     id: i64,
     (mut cum_good, mut cum_total): (f64, f64),
     changes: impl Iterator<Item = &'a Interval>,
-) -> rusqlite::Result<()> {
+) -> rusqlite::Result<(i64, f64, f64)> {
     let mut insert = tx.prepare_cached(
         "INSERT INTO points (series, to_ts, from_ts, good, total, cum_good, cum_total)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     )?;
+    let mut last_to = i64::MIN;
     for i in changes {
         cum_good += i.good;
         cum_total += i.total;
         insert.execute((id, i.to, i.from, i.good, i.total, cum_good, cum_total))?;
+        last_to = i.to;
     }
-    Ok(())
+    Ok((last_to, cum_good, cum_total))
 }
 
 /// Writes changes that reach into the stored points, then recomputes the
-/// sums of every point from `earliest` on.
+/// sums of every point from `earliest` on, and returns the newest point.
 fn rewrite<'a>(
     tx: &Connection,
     id: i64,
     earliest: i64,
     changes: impl Iterator<Item = &'a Interval>,
-) -> rusqlite::Result<()> {
+) -> rusqlite::Result<(i64, f64, f64)> {
     // Where the sums restart: the point just before `earliest`, or, when the
     // change comes before every point, the series' base (the pruned events),
     // read before the oldest point's counts are replaced.
@@ -290,12 +382,14 @@ fn rewrite<'a>(
         .collect::<rusqlite::Result<_>>()?;
     let mut update =
         tx.prepare_cached("UPDATE points SET cum_good = ?3, cum_total = ?4 WHERE series = ?1 AND to_ts = ?2")?;
+    let mut last_to = i64::MIN;
     for (to, good, total) in tail {
         cum_good += good;
         cum_total += total;
         update.execute((id, to, cum_good, cum_total))?;
+        last_to = to;
     }
-    Ok(())
+    Ok((last_to, cum_good, cum_total))
 }
 
 /// Deletes the points with `to ≤ before`, series by series (each a range of
