@@ -37,9 +37,9 @@ fn chrome(state: &AppState, tenant: &str) -> (String, Option<u32>) {
 }
 
 /// A page, or the way to the login form when the visitor has no token.
-fn page_or_login(result: Result<String, ApiError>) -> Response {
+fn page_or_login(result: Result<(StatusCode, String), ApiError>) -> Response {
     match result {
-        Ok(html) => Html(html).into_response(),
+        Ok((status, html)) => (status, Html(html)).into_response(),
         Err(ApiError::Unauthorized(_)) => (StatusCode::SEE_OTHER, [(LOCATION, "/login")]).into_response(),
         Err(ApiError::NotFound(what)) => {
             let page = dashboard::not_found_page(&Chrome { tenant: "", refresh_secs: None, base_path: "" }, &what);
@@ -57,7 +57,10 @@ async fn list(State(state): State<AppState>, headers: HeaderMap) -> Response {
                 let objectives = s.objectives(&caller.tenant)?;
                 let report = report_of(s, &caller.tenant, &objectives.entries, now_unix())?;
                 let (tenant, refresh_secs) = chrome(s, &caller.tenant);
-                Ok(dashboard::list_page(&Chrome { tenant: &tenant, refresh_secs, base_path: "" }, &report))
+                Ok((
+                    StatusCode::OK,
+                    dashboard::list_page(&Chrome { tenant: &tenant, refresh_secs, base_path: "" }, &report),
+                ))
             })
             .await
     }
@@ -75,20 +78,26 @@ async fn objective(
         state
             .blocking(move |s| {
                 let objectives = s.objectives(&caller.tenant)?;
-                let entry = objectives
-                    .get(&service, &name)
-                    .cloned()
-                    .ok_or_else(|| ApiError::NotFound(format!("There is no SLO {service}/{name}.")))?;
+                let (tenant, refresh_secs) = chrome(s, &caller.tenant);
+                let Some(entry) = objectives.get(&service, &name).cloned() else {
+                    // Still the tenant's page: its header says whose SLOs
+                    // were searched, and it does not refresh.
+                    let what = format!("There is no SLO {service}/{name} in tenant {tenant}.");
+                    let chrome = Chrome { tenant: &tenant, refresh_secs: None, base_path: "" };
+                    return Ok((StatusCode::NOT_FOUND, dashboard::not_found_page(&chrome, &what)));
+                };
                 let end = now_unix();
                 let report = report_of(s, &caller.tenant, std::slice::from_ref(&entry), end)?;
                 let history = history_of(s, &caller.tenant, &entry, end, 120)?;
-                let (tenant, refresh_secs) = chrome(s, &caller.tenant);
                 let one = report.objectives.first().ok_or_else(|| ApiError::Internal("an empty report".into()))?;
-                Ok(dashboard::objective_page(
-                    &Chrome { tenant: &tenant, refresh_secs, base_path: "" },
-                    one,
-                    &history.trend,
-                    &entry.stored.manifest,
+                Ok((
+                    StatusCode::OK,
+                    dashboard::objective_page(
+                        &Chrome { tenant: &tenant, refresh_secs, base_path: "" },
+                        one,
+                        &history.trend,
+                        &entry.stored.manifest,
+                    ),
                 ))
             })
             .await

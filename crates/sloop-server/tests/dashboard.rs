@@ -558,8 +558,11 @@ async fn private_server(browser: &Client, server: &TestServer) {
     // An objective that does not exist: a 404 page with a way back.
     step("opening an unknown SLO", browser.goto(&format!("{base}/slo/checkout/nope"))).await.unwrap();
     let not_found = wait_for(browser, "#not-found").await;
-    assert!(text(&not_found).await.contains("There is no SLO checkout/nope."), "{}", text(&not_found).await);
+    let missing = format!("There is no SLO checkout/nope in tenant {TENANT}.");
+    assert!(text(&not_found).await.contains(&missing), "{}", text(&not_found).await);
     assert_eq!(http_status(browser).await, 404);
+    // Still the tenant's page, with its header and the way to sign out.
+    assert_eq!(text(&find(browser, "#tenant").await).await, format!("tenant {TENANT}"));
     find(browser, "#not-found a#back").await;
     screenshot(browser, "not-found", 8).await;
     let (status, _) = call("GET", &format!("{base}/slo/checkout/nope"), None, Some(&read), None).await;

@@ -124,6 +124,9 @@ fn charts(report: &ObjectiveReport, history: &Trend) -> Markup {
             label: format!("target {}", numbers::target(report.target)),
         }),
         ceiling: Some(1.0),
+        // Ten budgets below the target (99 % for a 99.9 % target): room
+        // for a bad hour to show, while the target keeps its own height.
+        floor: Some(target - 9.0 * (1.0 - target)),
     };
     let budget = LineChart {
         id: "budget-chart",
@@ -133,6 +136,9 @@ fn charts(report: &ObjectiveReport, history: &Trend) -> Markup {
         span,
         guide: Some(Guide { value: 0.0, class: "zero", label: "budget spent".into() }),
         ceiling: Some(1.0),
+        // An overspent budget falls as far as it falls, but no further than
+        // ten budgets below zero.
+        floor: Some(-10.0),
     };
     html! {
         section class="charts" {

@@ -13,6 +13,12 @@
 //! come from classes styled in `style.css`, so the dark theme applies to
 //! charts too.
 //!
+//! The guide's label sits in a legend above the plot, never on the data.
+//! A chart may have a *floor*: values below it are drawn on the bottom
+//! edge, marked, with their true value in the tooltip. An SLI of 90 % in an
+//! incident would otherwise stretch the axis so far that a 99.9 % target
+//! and a 100 % SLI drew on the same pixel.
+//!
 //! A missing value (`None`, or a non-finite number) is a gap: the line
 //! stops and starts again after it, rather than drawing a straight line
 //! across a period nobody measured. A point with gaps on both sides would
@@ -28,7 +34,7 @@ const HEIGHT: f64 = 240.0;
 /// Room for the y labels on the left and the last time label on the right.
 const LEFT: f64 = 64.0;
 const RIGHT: f64 = 48.0;
-const TOP: f64 = 16.0;
+const TOP: f64 = 28.0;
 const BOTTOM: f64 = 32.0;
 const PLOT_W: f64 = WIDTH - LEFT - RIGHT;
 const PLOT_H: f64 = HEIGHT - TOP - BOTTOM;
@@ -92,6 +98,9 @@ pub(super) struct LineChart<'a> {
     /// padded above it, so a perfect SLI sits on the top edge rather than
     /// under an axis reading 100.05%.
     pub(super) ceiling: Option<f64>,
+    /// The lowest value the axis stretches down to: lower values are drawn
+    /// on the bottom edge as marked dots (see the module docs).
+    pub(super) floor: Option<f64>,
 }
 
 /// The y axis: the range drawn and the spacing of its labels.
@@ -197,14 +206,16 @@ fn x_of(t: i64, span: (i64, i64)) -> f64 {
     LEFT + (t - start) as f64 / (end - start) as f64 * PLOT_W
 }
 
-/// The runs of consecutive values without gaps, as points in the drawing.
-/// Each run becomes one `M … L …` subpath; a run of one is a dot.
+/// The runs of consecutive values without gaps, as points in the drawing:
+/// `(time, value, x, y)`, where a value below the axis is drawn on its
+/// bottom edge. Each run becomes one `M … L …` subpath; a run of one is a
+/// dot.
 pub(super) fn segments(chart: &LineChart<'_>, scale: &Scale) -> Vec<Vec<(i64, f64, f64, f64)>> {
     let mut out: Vec<Vec<(i64, f64, f64, f64)>> = Vec::new();
     let mut current = Vec::new();
     for (t, v) in chart.times.iter().zip(chart.values) {
         match v.filter(|v| v.is_finite()) {
-            Some(v) => current.push((*t, v, x_of(*t, chart.span), scale.y(v))),
+            Some(v) => current.push((*t, v, x_of(*t, chart.span), scale.y(v.max(scale.lo)))),
             None if !current.is_empty() => out.push(std::mem::take(&mut current)),
             None => {}
         }
@@ -231,13 +242,16 @@ pub(super) fn path_data(segments: &[Vec<(i64, f64, f64, f64)>]) -> String {
 
 /// The chart as an `<svg>` element.
 pub(super) fn line_chart(chart: &LineChart<'_>) -> Markup {
-    let values = chart.times.iter().zip(chart.values).filter_map(|(_, v)| *v);
+    let floor = chart.floor.filter(|f| f.is_finite()).unwrap_or(f64::NEG_INFINITY);
+    let values = chart.times.iter().zip(chart.values).filter_map(|(_, v)| *v).map(|v| v.max(floor));
     let scale = Scale::fit(values, chart.guide.as_ref().map(|g| g.value), chart.ceiling);
     let runs = segments(chart, &scale);
     let points: usize = runs.iter().map(Vec::len).sum();
+    let clipped = |v: f64| v < scale.lo;
+    let below = runs.iter().flatten().filter(|p| clipped(p.1)).count();
     let decimals = scale.decimals();
     let title_id = format!("{}-title", chart.id);
-    let desc = if points == 0 {
+    let mut desc = if points == 0 {
         format!("No data from {} to {}.", numbers::utc_minute(chart.span.0), numbers::utc_minute(chart.span.1))
     } else {
         format!(
@@ -247,6 +261,12 @@ pub(super) fn line_chart(chart: &LineChart<'_>) -> Markup {
             runs.len()
         )
     };
+    if below > 0 {
+        desc.push_str(&format!(
+            " {below} below {} are drawn on the bottom edge.",
+            numbers::percent(scale.lo, decimals)
+        ));
+    }
     let dot = |run: &Vec<(i64, f64, f64, f64)>| run.len() == 1 || points <= MAX_DOTS;
     let bottom = TOP + PLOT_H;
     html! {
@@ -277,8 +297,13 @@ pub(super) fn line_chart(chart: &LineChart<'_>) -> Markup {
                 line class=(format!("guide {}", g.class)) x1=(LEFT) x2=(LEFT + PLOT_W) y1=(y) y2=(y) {
                     title { (g.label) }
                 }
-                text class=(format!("guide-label {}", g.class)) x=(LEFT + PLOT_W - 4.0)
-                    y=(format!("{:.1}", scale.y(g.value) - 5.0)) text-anchor="end" { (g.label) }
+                // The legend, above the plot: a sample of the line, then its label.
+                g class="legend" {
+                    line class=(format!("guide {}", g.class)) x1=(LEFT + PLOT_W - 28.0) x2=(LEFT + PLOT_W)
+                        y1=(TOP - 12.0) y2=(TOP - 12.0) {}
+                    text class=(format!("guide-label {}", g.class)) x=(LEFT + PLOT_W - 34.0) y=(TOP - 8.0)
+                        text-anchor="end" { (g.label) }
+                }
             }
             @if points == 0 {
                 text class="empty" x=(LEFT + PLOT_W / 2.0) y=(TOP + PLOT_H / 2.0) text-anchor="middle" {
@@ -287,9 +312,10 @@ pub(super) fn line_chart(chart: &LineChart<'_>) -> Markup {
             } @else {
                 path class="line" d=(path_data(&runs)) {}
                 g class="dots" {
-                    @for run in runs.iter().filter(|r| dot(r)) {
-                        @for (t, v, x, y) in run {
-                            circle class="dot" cx=(format!("{x:.1}")) cy=(format!("{y:.1}")) r="2.5" {
+                    @for run in &runs {
+                        @for (t, v, x, y) in run.iter().filter(|p| dot(run) || clipped(p.1)) {
+                            circle class=(if clipped(*v) { "dot clipped" } else { "dot" })
+                                cx=(format!("{x:.1}")) cy=(format!("{y:.1}")) r="2.5" {
                                 title { (numbers::utc_minute(*t)) " UTC: " (numbers::percent(*v, 3)) }
                             }
                         }

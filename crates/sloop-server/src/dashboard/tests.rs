@@ -315,12 +315,13 @@ fn a_chart_breaks_its_line_at_gaps() {
         span: (0, 540),
         guide: Some(Guide { value: 0.99, class: "target", label: "target 99%".into() }),
         ceiling: Some(1.0),
+        floor: None,
     };
     let svg = line_chart(&chart).into_string();
-    // x: 64 + t/540 · 848; y: 16 at 100%, 208 at 99%.
+    // x: 64 + t/540 · 848; y: 28 at 100%, 208 at 99%.
     assert_eq!(
         attr_values(&svg, "d"),
-        ["M64.0 16.0 L158.2 208.0 M346.7 112.0 L440.9 112.0 L535.1 16.0 M817.8 208.0 L912.0 16.0"]
+        ["M64.0 28.0 L158.2 208.0 M346.7 118.0 L440.9 118.0 L535.1 28.0 M817.8 208.0 L912.0 28.0"]
     );
     let labels: Vec<&str> = svg.split("<text class=\"ylabel\"").skip(1).map(|s| between(s, '>', '<')).collect();
     assert_eq!(labels, ["99.0%", "99.5%", "100.0%"]);
@@ -334,6 +335,41 @@ fn a_chart_breaks_its_line_at_gaps() {
     assert!(svg.contains(r#"data-points="198" data-segments="3""#));
     assert_eq!(svg.matches("<circle").count(), 1);
     assert!(svg.contains(r#"<circle class="dot" cx="490.1" "#), "{svg}");
+}
+
+#[test]
+fn values_under_the_floor_are_drawn_on_the_bottom_edge_and_the_legend_stays_off_the_data() {
+    // An incident's 90 % would stretch the axis to 90–100 %, where a 99.9 %
+    // target and a 100 % SLI are 2 pixels apart; with the floor at 99 % the
+    // axis is 99–100 % and the target sits 18 pixels under the top.
+    let times: Vec<i64> = (0..4).map(|i| i * 60).collect();
+    let values = [Some(1.0), Some(0.9), Some(0.999), Some(1.0)];
+    let chart = LineChart {
+        id: "c",
+        title: "t",
+        times: &times,
+        values: &values,
+        span: (0, 180),
+        guide: Some(Guide { value: 0.999, class: "target", label: "target 99.9%".into() }),
+        ceiling: Some(1.0),
+        floor: Some(0.99),
+    };
+    let svg = line_chart(&chart).into_string();
+    let labels: Vec<&str> = svg.split("<text class=\"ylabel\"").skip(1).map(|s| between(s, '>', '<')).collect();
+    assert_eq!(labels, ["99.0%", "99.5%", "100.0%"]);
+    // 90 % is drawn at 99 % (y 208), as a marked dot with its true value.
+    assert_eq!(attr_values(&svg, "d"), ["M64.0 28.0 L346.7 208.0 L629.3 46.0 L912.0 28.0"]);
+    assert!(
+        svg.contains(
+            r#"<circle class="dot clipped" cx="346.7" cy="208.0" r="2.5"><title>01-01 00:01 UTC: 90.000%</title>"#
+        ),
+        "{svg}"
+    );
+    assert_eq!(svg.matches("clipped").count(), 1);
+    assert!(svg.contains("1 below 99.0% are drawn on the bottom edge."), "{svg}");
+    // The target line at y 46; its label in the legend above the plot (y 20 < 28).
+    assert!(svg.contains(r#"<line class="guide target" x1="64" x2="912" y1="46.0" y2="46.0">"#), "{svg}");
+    assert!(svg.contains(r#"<text class="guide-label target" x="878" y="20" text-anchor="end">target 99.9%</text>"#));
 }
 
 #[test]
