@@ -26,6 +26,15 @@ pub struct Manifest {
     pub objectives: Vec<Objective>,
 }
 
+impl Manifest {
+    /// The manifest of one objective: it and its service, as a server's
+    /// catalog keeps each objective (what `sloop sync` sends).
+    pub fn of_objective(&self, objective: &Objective) -> Manifest {
+        let services = self.services.iter().filter(|s| s.name == objective.service).cloned().collect();
+        Manifest { services, objectives: vec![objective.clone()] }
+    }
+}
+
 /// A service that objectives belong to.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Service {

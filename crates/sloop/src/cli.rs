@@ -93,8 +93,40 @@ pub(crate) enum Command {
                             SLOOP_TOKEN=… sloop sync -f slos/ --server http://sloop:8080 --prune")]
     Sync(crate::cli_server::SyncArgs),
 
+    /// Write a manifest by answering questions (or with flags and --yes, for scripts).
+    ///
+    /// Asks for the service, the provider, the kind of SLO, its queries, target, window, name
+    /// and alerting, then writes the manifest, validates it and explains it. Never overwrites a
+    /// file without asking (or --force); Ctrl-C leaves no half-written file.
+    ///
+    /// Exits 0 when written, 1 when an existing file was kept, 2 on bad or missing flags (or
+    /// no terminal to ask on without --yes), 130 when left with Ctrl-C or Esc.
+    #[command(after_help = "Examples:\n  sloop init\n  sloop init -o slos/web.yaml --format openslo\n  \
+                            sloop init --yes --service web --provider prometheus --kind availability \\\n    \
+                            --good 'sum(rate(http_requests_total{code!~\"5..\"}[{{.window}}]))' \\\n    \
+                            --total 'sum(rate(http_requests_total[{{.window}}]))' --target 99.9 --window 30d\n  \
+                            sloop init --yes --service web --threshold 200ms --target 99 --name latency \\\n    \
+                            --histogram 'http_request_duration_seconds_bucket{job=\"web\"}'")]
+    Init(crate::cli_init::InitArgs),
+
+    /// Try sloop in one command: synthetic traffic with an incident, the agent, the server and
+    /// the dashboard, all on embedded defaults on 127.0.0.1. Ctrl-C stops it.
+    ///
+    /// Everything runs in this process: four SLOs (examples/demo/shop.yaml, or -f), seeded
+    /// synthetic traffic with an incident under way on the first, an agent that backfills their
+    /// windows and measures every minute, and the server with its dashboard, readable without a
+    /// token, on SQLite in a temporary directory. It prints the report and the dashboard's
+    /// address; Ctrl-C or SIGTERM stops everything and removes the directory.
+    #[command(after_help = "Examples:\n  sloop demo\n  sloop demo --listen 127.0.0.1:9000 --seed 7\n  \
+                            sloop demo -f slos/ --keep\n  sloop demo --once")]
+    Demo(crate::cli_demo::DemoArgs),
+
     /// Print the JSON Schema of sloop's manifest format (for editor completion).
     Schema,
+
+    /// Write the Markdown reference of the CLI and the manifest format (docs/reference/).
+    #[command(hide = true)]
+    Reference(crate::cli_reference::ReferenceArgs),
 
     /// Print a shell completion script.
     #[command(after_help = "Example:\n  sloop completions bash > /etc/bash_completion.d/sloop")]

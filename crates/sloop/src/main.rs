@@ -9,7 +9,10 @@
 #![forbid(unsafe_code)]
 
 mod cli;
+mod cli_demo;
+mod cli_init;
 mod cli_measure;
+mod cli_reference;
 mod cli_server;
 mod commands;
 mod files;
@@ -37,6 +40,9 @@ fn main() -> ExitCode {
         Command::Serve(args) => commands::serve::run(&args),
         Command::Token(command) => commands::token::run(&command),
         Command::Sync(args) => commands::sync::run(&args, &palette),
+        Command::Init(args) => commands::init::run(&args, &palette),
+        Command::Demo(args) => commands::demo::run(&args, &palette),
+        Command::Reference(args) => commands::reference::run(&args),
         Command::Schema => {
             print!("{}", sloop_core::spec::sloop::json_schema());
             Ok(ExitCode::SUCCESS)

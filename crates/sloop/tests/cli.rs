@@ -99,11 +99,29 @@ fn origin_story_validates_with_the_divide_lint() {
 
 #[test]
 fn every_example_validates() {
-    let v = json(&["validate", "examples", "-o", "json"]);
+    // Every manifest under examples/: each format's folder, the demo's, and the
+    // guides' manifests (examples/guides/ also holds a GitHub Actions workflow,
+    // which is not a manifest).
+    let mut args: Vec<String> = ["validate", "-o", "json"].map(String::from).to_vec();
+    for dir in ["sloop", "reliably", "openslo", "sloth", "pyrra", "demo"] {
+        args.push(format!("examples/{dir}"));
+    }
+    let guides = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/guides");
+    let mut manifests: Vec<String> = std::fs::read_dir(guides)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name.ends_with(".yaml"))
+        .map(|name| format!("examples/guides/{name}"))
+        .collect();
+    assert!(manifests.len() >= 4, "{manifests:?}");
+    manifests.sort();
+    args.extend(manifests);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let v = json(&args);
     assert_eq!(v["valid"], true, "{v:#}");
     assert_eq!(v["errors"], 0);
     let files = v["files"].as_array().unwrap();
-    for dir in ["sloop", "reliably", "openslo", "sloth", "pyrra"] {
+    for dir in ["sloop", "reliably", "openslo", "sloth", "pyrra", "demo", "guides"] {
         assert!(files.iter().any(|f| f.as_str().unwrap().contains(&format!("examples/{dir}/"))), "no {dir} example");
     }
 }

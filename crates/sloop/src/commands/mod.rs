@@ -3,9 +3,12 @@
 pub(crate) mod agent;
 pub(crate) mod budget;
 pub(crate) mod convert;
+pub(crate) mod demo;
 pub(crate) mod docs;
 pub(crate) mod explain;
 pub(crate) mod generate;
+pub(crate) mod init;
+pub(crate) mod reference;
 pub(crate) mod report;
 pub(crate) mod serve;
 pub(crate) mod sync;

@@ -13,7 +13,6 @@ use std::collections::BTreeSet;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
-use sloop_core::model::Manifest;
 use sloop_core::spec::{self, Format};
 use sloop_server::client::ApiClient;
 use sloop_store::Put;
@@ -44,8 +43,7 @@ pub(crate) fn run(args: &SyncArgs, p: &Palette) -> Result<ExitCode> {
     };
     let mut wanted = Vec::new();
     for o in &loaded.manifest.objectives {
-        let services = loaded.manifest.services.iter().filter(|s| s.name == o.service).cloned().collect();
-        let one = Manifest { services, objectives: vec![o.clone()] };
+        let one = loaded.manifest.of_objective(o);
         let written =
             spec::write(&one, Format::Sloop).with_context(|| format!("cannot write {} in sloop's format", o.id()))?;
         wanted.push(Wanted { service: o.service.clone(), name: o.name.clone(), manifest: written.text });
