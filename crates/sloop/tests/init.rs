@@ -173,7 +173,7 @@ fn a_full_run_answers_every_question_and_writes_two_services() {
     s.exp_string("api/availability").unwrap();
     s.exp_string("Error budget: 0.5% of events may fail: 5,000 bad events in every million").unwrap();
     s.exp_string(
-        "Wrote sloop.yaml (sloop format): 3 SLO(s) of 2 service(s): web/availability, web/latency-200ms, \
+        "Wrote sloop.yaml (sloop format): 3 SLOs of 2 services: web/availability, web/latency-200ms, \
          api/availability.",
     )
     .unwrap();
@@ -304,7 +304,7 @@ fn yes_writes_sloop_format() {
              over a rolling 1 hour.\n",
         ))
         .stderr(predicate::str::contains(
-            "✓ Wrote sloop.yaml (sloop format): 1 SLO(s) of 1 service(s): web/latency-250ms.\n",
+            "✓ Wrote sloop.yaml (sloop format): 1 SLO of 1 service: web/latency-250ms.\n",
         ));
     let expected = r#"# yaml-language-server: $schema=https://sloop.dev/schema/sloop.schema.json
 # Written by `sloop init`.

@@ -145,12 +145,13 @@ pub(super) fn report(outcome: &Outcome, answers: &Answers, format: Format, path:
     }
     let m = &outcome.loaded.manifest;
     let ids: Vec<String> = m.objectives.iter().map(|o| o.id()).collect();
+    let count = |n: usize, one: &str| if n == 1 { format!("1 {one}") } else { format!("{n} {one}s") };
     eprintln!(
-        "{} Wrote {} ({format} format): {} SLO(s) of {} service(s): {}.",
+        "{} Wrote {} ({format} format): {} of {}: {}.",
         paint(p.ok, "✓"),
         path.display(),
-        m.objectives.len(),
-        m.services.len(),
+        count(m.objectives.len(), "SLO"),
+        count(m.services.len(), "service"),
         ids.join(", ")
     );
     for line in next_steps(answers, path) {
