@@ -5,7 +5,8 @@
 # measures, with the server's CPU time and peak memory read from /proc:
 #   1. ingestion: 16 concurrent clients, one connection each, POST batches of 1,000 indicators back to back to
 #      /api/v1/indicators for 3 s of warm-up and 20 s measured; every client appends one point to each of its own
-#      1,000 series per request. Points per second, request latency (p50/p90/p99/max), CPU.
+#      1,000 series per request (an agent's steady state; --points-per-series N sends N consecutive minutes of each
+#      of 1,000/N series instead, a flushed backlog). Points per second, request latency (p50/p90/p99/max), CPU.
 #   2. reports: on another fresh database, PUT 1,000 objectives (30-day window), push 30 days of hourly history
 #      for each (720,000 points), then time GET /api/v1/reports (all 1,000) 20 times and
 #      GET /api/v1/reports/{service}/{name} 200 times, one request at a time.
@@ -18,9 +19,11 @@
 #
 # Usage: bench/server/run.sh [server-bench flags...]
 #   e.g. bench/server/run.sh --seconds 5 --warmup 1 --history-days 3     (a quick try)
-# Environment: REPEATS (default 3), DATABASES (default "sqlite postgres"), WORK (default $TMPDIR/sloop-server-bench).
-# Results: Markdown in bench/server/results.md (paste it into docs/benchmarks.md), every raw number in
-# bench/server/results.json, and one JSON file per run in the work directory.
+#   bench/server/run.sh --points-per-series 100                          (a flushed backlog: 10 series x 100 minutes)
+# Environment: REPEATS (default 3), DATABASES (default "sqlite postgres"), WORK (default $TMPDIR/sloop-server-bench),
+# RESULTS (default bench/server/results).
+# Results: Markdown in $RESULTS.md (paste it into docs/benchmarks.md), every raw number in $RESULTS.json, and one
+# JSON file per run in the work directory.
 # Needs: cargo; for PostgreSQL, Debian's postgresql package (initdb and postgres, see sloop-testkit's harness).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -28,6 +31,7 @@ cd "$(dirname "$0")/../.."
 repeats="${REPEATS:-3}"
 databases="${DATABASES:-sqlite postgres}"
 work="${WORK:-${TMPDIR:-/tmp}/sloop-server-bench}"
+results="${RESULTS:-bench/server/results}"
 
 cargo build --release -p sloop -p sloop-bench-server
 rm -rf "$work"
@@ -48,5 +52,5 @@ for db in $databases; do
   done
 done
 
-target/release/server-bench summary --markdown bench/server/results.md --json bench/server/results.json \
+target/release/server-bench summary --markdown "$results.md" --json "$results.json" \
   --command "bench/server/run.sh $*" "${runs[@]}"

@@ -2,9 +2,12 @@
 //! its own HTTP connection, POST batches of `batch` indicators back to back
 //! to `/api/v1/indicators`, as agents do.
 //!
-//! Client `c` owns `batch` series, `{service="bench", slo="c<c>-s<j>"}`, and
-//! each request carries one point of each, one minute after the previous
-//! request's: every write is an append, as an agent's are. Throughput counts
+//! Client `c` owns `batch / points_per_series` series,
+//! `{service="bench", slo="c<c>-s<j>"}`, and each request carries the next
+//! `points_per_series` one-minute points of each, after the previous
+//! request's: every write is an append, as an agent's are. With one point
+//! per series (the default) a request is an agent's steady state, every
+//! point in a series of its own; with more it is a backlog being flushed. Throughput counts
 //! the points of requests that completed inside the measured window (after
 //! the warm-up); latency covers every request that started inside it.
 //!
@@ -30,6 +33,8 @@ pub(crate) struct Config {
     pub(crate) clients: usize,
     /// Indicators per request.
     pub(crate) batch: usize,
+    /// Consecutive points of each series in a request (divides `batch`).
+    pub(crate) points_per_series: usize,
     /// Before measuring.
     pub(crate) warmup: Duration,
     /// Measured.
@@ -66,36 +71,40 @@ pub(crate) struct Outcome {
 /// One client's request bodies: per-series prefixes made once.
 struct Bodies {
     prefixes: Vec<String>,
+    /// Consecutive minutes of each series in one request.
+    run: usize,
 }
 
 impl Bodies {
-    fn new(client: usize, batch: usize) -> Bodies {
-        let prefixes = (0..batch)
+    fn new(client: usize, series: usize, run: usize) -> Bodies {
+        let prefixes = (0..series)
             .map(|j| format!("{{\"labels\":{{\"service\":\"bench\",\"slo\":\"c{client}-s{j}\"}},\"from\":"))
             .collect();
-        Bodies { prefixes }
+        Bodies { prefixes, run }
     }
 
-    /// The body of request `k`: every series' minute `(start + 60k, start + 60(k+1)]`.
+    /// The body of request `k`: for every series, the `run` minutes from
+    /// minute `k × run` on, the minute `m` being `(start + 60m, start + 60(m+1)]`.
     fn body(&self, start: i64, k: usize) -> Vec<u8> {
-        let from = start + 60 * k as i64;
         let mut buf = itoa::Buffer::new();
-        let from_s = buf.format(from).to_string();
-        let to_s = buf.format(from + 60).to_string();
-        let mut out = Vec::with_capacity(self.prefixes.len() * 100 + 32);
+        let mut out = Vec::with_capacity(self.prefixes.len() * self.run * 100 + 32);
         out.extend_from_slice(b"{\"indicators\":[");
+        let mut first = true;
         for (j, p) in self.prefixes.iter().enumerate() {
-            if j > 0 {
-                out.push(b',');
+            for m in k * self.run..(k + 1) * self.run {
+                if !std::mem::replace(&mut first, false) {
+                    out.push(b',');
+                }
+                let from = start + 60 * m as i64;
+                out.extend_from_slice(p.as_bytes());
+                out.extend_from_slice(buf.format(from).as_bytes());
+                out.extend_from_slice(b",\"to\":");
+                out.extend_from_slice(buf.format(from + 60).as_bytes());
+                out.extend_from_slice(b",\"good\":");
+                // A few bad events, varying by series and minute.
+                out.extend_from_slice(buf.format(1000 - (j + m) % 5).as_bytes());
+                out.extend_from_slice(b",\"total\":1000}");
             }
-            out.extend_from_slice(p.as_bytes());
-            out.extend_from_slice(from_s.as_bytes());
-            out.extend_from_slice(b",\"to\":");
-            out.extend_from_slice(to_s.as_bytes());
-            out.extend_from_slice(b",\"good\":");
-            // A few bad events, varying by series and minute.
-            out.extend_from_slice(buf.format(1000 - (j + k) % 5).as_bytes());
-            out.extend_from_slice(b",\"total\":1000}");
         }
         out.extend_from_slice(b"]}");
         out
@@ -127,13 +136,14 @@ async fn client(
     url: String,
     token: String,
     batch: usize,
+    points_per_series: usize,
     start_unix: i64,
     stop_at: Instant,
 ) -> Result<ClientLog> {
     // One client, one connection: requests are sequential, so the pool
     // never needs a second.
     let http = reqwest::Client::builder().timeout(Duration::from_secs(120)).pool_max_idle_per_host(1).build()?;
-    let bodies = Bodies::new(c, batch);
+    let bodies = Bodies::new(c, batch / points_per_series, points_per_series);
     let mut log = ClientLog { done: Vec::new(), body_bytes: 0, build: Duration::ZERO };
     let mut k = 0;
     while Instant::now() < stop_at {
@@ -177,7 +187,15 @@ pub(crate) async fn run(base: &str, token: &str, config: &Config, watched: Watch
     let start_unix = (jiff::Timestamp::now().as_second() - 7 * 86_400) / 60 * 60;
     let mut set = JoinSet::new();
     for c in 0..config.clients {
-        set.spawn(client(c, url.clone(), token.to_string(), config.batch, start_unix, stop_at));
+        set.spawn(client(
+            c,
+            url.clone(),
+            token.to_string(),
+            config.batch,
+            config.points_per_series,
+            start_unix,
+            stop_at,
+        ));
     }
     // Read the counters at the window's edges while the clients run.
     let sampler = tokio::spawn(async move {
@@ -232,7 +250,7 @@ mod tests {
 
     #[test]
     fn a_body_is_the_json_the_api_takes() {
-        let body = Bodies::new(3, 2).body(600, 2);
+        let body = Bodies::new(3, 2, 1).body(600, 2);
         let batch: sloop_server::api::indicators::IndicatorBatch = serde_json::from_slice(&body).unwrap();
         let v = serde_json::to_value(&batch).unwrap();
         assert_eq!(
@@ -242,5 +260,23 @@ mod tests {
                 {"labels": {"service": "bench", "slo": "c3-s1"}, "from": 720, "to": 780, "good": 997.0, "total": 1000.0},
             ]})
         );
+    }
+
+    #[test]
+    fn a_backlog_body_carries_consecutive_minutes_of_each_series() {
+        let body = Bodies::new(0, 2, 3).body(0, 1);
+        let batch: sloop_server::api::indicators::IndicatorBatch = serde_json::from_slice(&body).unwrap();
+        let v = serde_json::to_value(&batch).unwrap();
+        let seen: Vec<(String, i64)> = v["indicators"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| (i["labels"]["slo"].as_str().unwrap().to_string(), i["from"].as_i64().unwrap()))
+            .collect();
+        let want: Vec<(String, i64)> =
+            [("c0-s0", 180), ("c0-s0", 240), ("c0-s0", 300), ("c0-s1", 180), ("c0-s1", 240), ("c0-s1", 300)]
+                .map(|(s, f)| (s.to_string(), f))
+                .to_vec();
+        assert_eq!(seen, want);
     }
 }

@@ -89,6 +89,13 @@ struct RunArgs {
     /// Indicators per request.
     #[arg(long, default_value_t = 1000)]
     batch: usize,
+    /// Consecutive points of one series in a request: 1 (the default) is
+    /// an agent's steady state, one point of each of `--batch` series; more
+    /// is a backlog being flushed or a backfill, `--batch / N` series with N
+    /// minutes each. Must divide `--batch`.
+    #[arg(long, default_value_t = 1)]
+    #[serde(default = "one")]
+    points_per_series: usize,
     /// Seconds of measured ingestion.
     #[arg(long, default_value_t = 20)]
     seconds: u64,
@@ -182,6 +189,9 @@ fn run(args: RunArgs) -> Result<()> {
     if args.clients == 0 || args.batch == 0 || args.seconds == 0 || args.objectives == 0 {
         bail!("--clients, --batch, --seconds and --objectives must be at least 1");
     }
+    if args.points_per_series == 0 || !args.batch.is_multiple_of(args.points_per_series) {
+        bail!("--points-per-series must be at least 1 and divide --batch ({})", args.batch);
+    }
     if args.history_step < 60 || args.history_days < 1 {
         bail!("--history-step must be at least 60 (seconds) and --history-days at least 1");
     }
@@ -208,14 +218,15 @@ fn run(args: RunArgs) -> Result<()> {
         let config = ingest::Config {
             clients: args.clients,
             batch: args.batch,
+            points_per_series: args.points_per_series,
             warmup: Duration::from_secs(args.warmup),
             measure: Duration::from_secs(args.seconds),
         };
         let (mut server, token) = start(&rt, &dbs, &launcher, "ingest", &dir)?;
         let watched = Watched { server: server.pid(), database: dbs.postgres_pid() };
         eprintln!(
-            "ingest: {} clients x {} indicators, {} s warm-up + {} s",
-            args.clients, args.batch, args.warmup, args.seconds
+            "ingest: {} clients x {} indicators ({} per series), {} s warm-up + {} s",
+            args.clients, args.batch, args.points_per_series, args.warmup, args.seconds
         );
         let outcome = rt.block_on(ingest::run(server.base(), &token, &config, watched, tps));
         let mut outcome = outcome.map_err(|e| e.context(format!("ingestion; server log:\n{}", server.log_tail())))?;
@@ -289,4 +300,9 @@ fn write_file(path: &Path, text: &str) -> Result<()> {
         std::fs::create_dir_all(parent)?;
     }
     std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))
+}
+
+/// The default of fields added to [`RunArgs`] after runs were recorded.
+fn one() -> usize {
+    1
 }

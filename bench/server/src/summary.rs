@@ -78,10 +78,15 @@ fn render(runs: &[RunResult], command: Option<&str>) -> Result<String> {
     }
     writeln!(
         md,
-        "Configuration: {} clients (one connection each) × batches of {} indicators, {} s measured after {} s of \
-         warm-up; reports on {} objectives with {} days of history, one point every {} s each; {} runs  ",
+        "Configuration: {} clients (one connection each) × batches of {} indicators ({}), {} s measured after {} s \
+         of warm-up; reports on {} objectives with {} days of history, one point every {} s each; {} runs  ",
         a.clients,
         thousands(a.batch as f64),
+        if a.points_per_series == 1 {
+            "one point of each of as many series".to_string()
+        } else {
+            format!("{} series × {} consecutive minutes each", a.batch / a.points_per_series, a.points_per_series)
+        },
         a.seconds,
         a.warmup,
         thousands(a.objectives as f64),
