@@ -90,7 +90,7 @@ fn reopening_keeps_the_data_and_migrates_once() {
     let mut wal = path.clone().into_os_string();
     wal.push("-wal");
     assert!(!Path::new(&wal).exists(), "the WAL must be checkpointed and removed when the store closes");
-    assert_eq!(schema_version(&path), [2]);
+    assert_eq!(schema_version(&path), [3]);
     let conn = rusqlite::Connection::open(&path).unwrap();
     let mode: String = conn.query_row("PRAGMA journal_mode", [], |r| r.get(0)).unwrap();
     assert_eq!(mode, "wal", "the store must be in WAL mode");
@@ -109,7 +109,7 @@ fn reopening_keeps_the_data_and_migrates_once() {
 
     let store = SqliteStore::open(&path).unwrap();
     assert_eq!(counts(&store, &web), sums(&[first, more].concat()));
-    assert_eq!(schema_version(&path), [2], "opening again must not apply the migrations again");
+    assert_eq!(schema_version(&path), [3], "opening again must not apply the migrations again");
 }
 
 #[test]
@@ -299,7 +299,7 @@ fn a_store_is_shared_across_threads() {
 }
 
 /// A file written by the first release (schema 1: measurements only) gains
-/// the catalog's tables when opened, and keeps its points.
+/// the catalog's tables and the staging table when opened, and keeps its points.
 #[test]
 fn a_version_1_file_is_migrated_to_the_catalog() {
     let dir = tempfile::tempdir().unwrap();
@@ -319,7 +319,7 @@ fn a_version_1_file_is_migrated_to_the_catalog() {
         .unwrap();
     }
     let store = SqliteStore::open(&path).unwrap();
-    assert_eq!(schema_version(&path), [2]);
+    assert_eq!(schema_version(&path), [3]);
     let web = labels(&[("service", "web")]);
     assert_eq!(store.counts(&web, 0, 60).unwrap().total(), 10.0, "the old points are kept");
     assert!(store.objectives("t").unwrap().is_empty(), "the catalog's tables exist");

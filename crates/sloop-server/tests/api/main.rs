@@ -7,12 +7,14 @@ mod support;
 
 use std::sync::Arc;
 
+use sloop_server::serve::DatabaseUrl;
 use sloop_store::{Database, PostgresOptions, PostgresStore, SqliteStore};
 
+/// SQLite opened as `sloop serve` opens it: with staged appends.
 fn sqlite() -> (tempfile::TempDir, Arc<dyn Database>) {
     let dir = tempfile::tempdir().unwrap();
-    let db = SqliteStore::open(dir.path().join("sloop.db")).unwrap();
-    (dir, Arc::new(db))
+    let db = DatabaseUrl::Sqlite(dir.path().join("sloop.db")).open().unwrap();
+    (dir, db)
 }
 
 macro_rules! on_sqlite {
@@ -60,11 +62,16 @@ async fn postgres_scenarios() {
 }
 
 /// Two servers on one SQLite file (two handles, as two processes would
-/// have): the same guarantees as PostgreSQL replicas, on one machine.
+/// have): the same guarantees as PostgreSQL replicas, on one machine. Each
+/// stages appends, as `sloop serve` does, and plain handles see the same.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sqlite_two_servers_on_one_file() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("shared.db");
+    let a = DatabaseUrl::Sqlite(path.clone()).open().unwrap();
+    let b = DatabaseUrl::Sqlite(path.clone()).open().unwrap();
+    scenarios::two_replicas(a, b).await;
+    let path = dir.path().join("plain.db");
     let a: Arc<dyn Database> = Arc::new(SqliteStore::open(&path).unwrap());
     let b: Arc<dyn Database> = Arc::new(SqliteStore::open(&path).unwrap());
     scenarios::two_replicas(a, b).await;

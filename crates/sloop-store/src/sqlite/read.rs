@@ -1,5 +1,8 @@
 //! Queries. Each runs inside the read transaction [`super::SqliteStore`]
 //! opens, on prepared statements cached by the connection.
+//!
+//! `staged` says whether the transaction sees staged rows that it must read
+//! next to `points` (see `staged.rs`): only a read-only store ever does.
 
 use std::path::Path;
 
@@ -7,6 +10,7 @@ use rusqlite::{Connection, OptionalExtension};
 use sloop_core::math::{Counts, Point};
 use sloop_core::model::Labels;
 
+use super::staged::Suffix;
 use super::{db_error, label_key};
 use crate::StoreError;
 
@@ -33,11 +37,13 @@ pub(super) fn cumulative(
     path: &Path,
     labels: &Labels,
     at: &[i64],
+    staged: bool,
 ) -> Result<Vec<Counts>, StoreError> {
     let err = |e: rusqlite::Error| db_error(path, e);
     let Some(id) = series_id(conn, labels).map_err(err)? else {
         return Ok(vec![Counts::ZERO; at.len()]);
     };
+    let suffix = if staged { Suffix::load(conn, id).map_err(err)? } else { Suffix::default() };
     // The row with the largest `to_ts ≤ t`: a descending seek down the
     // primary key, which SQLite stops at the first row.
     let mut seek = conn
@@ -48,12 +54,22 @@ pub(super) fn cumulative(
     let mut before_oldest: Option<(f64, f64)> = None;
     let mut out = Vec::with_capacity(at.len());
     for &t in at {
-        let sums = match seek.query_row((id, t), |r| Ok((r.get(0)?, r.get(1)?))).optional().map_err(err)? {
+        let stored = match suffix.sums_at(t) {
+            Some(sums) => Some(sums),
+            None => seek.query_row((id, t), |r| Ok((r.get(0)?, r.get(1)?))).optional().map_err(err)?,
+        };
+        let sums = match stored {
             Some(sums) => sums,
             // Before the oldest point: its base, looked up once per call.
             None => match before_oldest {
                 Some(sums) => sums,
-                None => *before_oldest.insert(base(conn, id).map_err(err)?.unwrap_or((0.0, 0.0))),
+                None => {
+                    let oldest = match base(conn, id).map_err(err)? {
+                        Some(sums) => Some(sums),
+                        None => suffix.base(),
+                    };
+                    *before_oldest.insert(oldest.unwrap_or((0.0, 0.0)))
+                }
             },
         };
         out.push(counts(path, labels, sums)?);
@@ -79,9 +95,11 @@ pub(super) fn points(
     labels: &Labels,
     from: i64,
     to: i64,
+    staged: bool,
 ) -> Result<Vec<Point>, StoreError> {
     let err = |e: rusqlite::Error| db_error(path, e);
     let Some(id) = series_id(conn, labels).map_err(err)? else { return Ok(Vec::new()) };
+    let suffix = if staged { Suffix::load(conn, id).map_err(err)? } else { Suffix::default() };
     let mut stmt = conn
         .prepare_cached(
             "SELECT from_ts, to_ts, good, total FROM points
@@ -92,7 +110,9 @@ pub(super) fn points(
         .query_map((id, from, to), |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?, r.get(2)?, r.get(3)?)))
         .map_err(err)?;
     let mut out = Vec::new();
-    for row in rows {
+    // The staged rows come after every row of `points`.
+    let staged_rows = suffix.between(from, to).map(|r| Ok::<_, rusqlite::Error>((r.from, r.to, r.good, r.total)));
+    for row in rows.chain(staged_rows) {
         let (from, to, good, total) = row.map_err(err)?;
         let point = Point::new(from, to, good, total).map_err(|e| StoreError::Database {
             path: path.to_path_buf(),
@@ -106,9 +126,17 @@ pub(super) fn points(
     Ok(out)
 }
 
-pub(super) fn last_to(conn: &Connection, path: &Path, labels: &Labels) -> Result<Option<i64>, StoreError> {
+pub(super) fn last_to(
+    conn: &Connection,
+    path: &Path,
+    labels: &Labels,
+    staged: bool,
+) -> Result<Option<i64>, StoreError> {
     let err = |e: rusqlite::Error| db_error(path, e);
     let Some(id) = series_id(conn, labels).map_err(err)? else { return Ok(None) };
+    if staged && let Some(to) = Suffix::load(conn, id).map_err(err)?.last_to() {
+        return Ok(Some(to));
+    }
     conn.prepare_cached("SELECT to_ts FROM points WHERE series = ?1 ORDER BY to_ts DESC LIMIT 1")
         .map_err(err)?
         .query_row([id], |r| r.get(0))

@@ -48,6 +48,19 @@ const MIGRATIONS: &[&str] = &[
          tenant   TEXT    PRIMARY KEY,
          revision INTEGER NOT NULL
      ) WITHOUT ROWID;",
+    // 3: appends staged in arrival order, merged into `points` in bulk (see
+    // `staged.rs`). A rowid table without other index, so a batch's rows
+    // fill a few consecutive pages whatever their series.
+    "CREATE TABLE staged (
+         seq       INTEGER PRIMARY KEY,
+         series    INTEGER NOT NULL,
+         to_ts     INTEGER NOT NULL,
+         from_ts   INTEGER NOT NULL,
+         good      REAL    NOT NULL,
+         total     REAL    NOT NULL,
+         cum_good  REAL    NOT NULL,
+         cum_total REAL    NOT NULL
+     );",
 ];
 
 /// The schema version this build writes.

@@ -73,3 +73,28 @@ fn writing_into_the_middle_recomputes_the_later_sums_once() {
     let c = store.counts(&web(), 60 * 899, 60 * 1000).unwrap();
     assert_eq!((c.good(), c.total()), (102.0, 202.0));
 }
+
+fn staged_rows(store: &SqliteStore) -> i64 {
+    store.write_connection().query_row("SELECT count(*) FROM staged", [], |r| r.get(0)).unwrap()
+}
+
+#[test]
+fn staged_appends_reach_points_in_one_merge_and_on_close() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("staged.db");
+    let store =
+        SqliteStore::open_with(super::SqliteOptions { stage_rows: 25, ..super::SqliteOptions::new(&path) }).unwrap();
+    store.write(&minutes(0, 1)).unwrap();
+    count_row_writes(&store);
+    store.write(&minutes(1, 10)).unwrap();
+    assert_eq!((row_writes(&store), staged_rows(&store)), ((0, 0), 11), "appends to a known series are staged");
+    store.write(&minutes(11, 20)).unwrap();
+    assert_eq!((row_writes(&store), staged_rows(&store)), ((31, 0), 0), "the 25th staged row merges them all");
+    store.write(&minutes(31, 5)).unwrap();
+    assert_eq!(staged_rows(&store), 5);
+    drop(store);
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    let count =
+        |table: &str| -> i64 { conn.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0)).unwrap() };
+    assert_eq!((count("points"), count("staged")), (36, 0), "closing merges what the handle staged");
+}

@@ -23,6 +23,11 @@
 //! its newest point. What it remembers is forgotten whenever another
 //! connection (another process on the same file) has committed.
 //!
+//! With staging on, appends go to the `staged` log rather than `points`,
+//! and are merged in bulk (see `staged.rs`). A batch that does anything but
+//! append to series the writer knows merges what is staged first, so the
+//! lookups and rewrites below only ever see `points`.
+//!
 //! Sums are always the left fold `base + x₁ + x₂ + …` in the order of the
 //! points, whichever path computed them, so the same data gives the same
 //! bits however it was written. Sums of integers below 2^53 are exact.
@@ -35,7 +40,7 @@ use std::path::Path;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
 use sloop_core::measure::Measurement;
 
-use super::{db_error, label_key, read};
+use super::{db_error, label_key, read, staged};
 use crate::{StoreError, Written};
 
 /// How many series [`Tips`] remembers before it starts over: about 150 MB
@@ -63,12 +68,36 @@ pub(super) struct Tips {
     /// attacker's choice of collisions, and hashing them was 5 % of a write.
     by_key: HashMap<String, Tip, RandomState>,
     data_version: Option<i64>,
+    /// How many rows are staged, as of the last commit; `None` when not
+    /// known (at first, or after another connection committed).
+    staged: Option<usize>,
 }
 
 impl Tips {
-    /// Forgets every series (after a prune).
+    /// Forgets every series (after a prune), and the count of staged rows.
     pub(super) fn clear(&mut self) {
         self.by_key.clear();
+        self.staged = None;
+    }
+
+    /// Whether this handle may have staged rows that are not merged yet.
+    pub(super) fn holds_staged(&self) -> bool {
+        self.staged.is_some_and(|n| n > 0)
+    }
+
+    /// Records that nothing is staged (after a merge was committed).
+    pub(super) fn merged(&mut self) {
+        self.staged = Some(0);
+    }
+
+    /// Whether every item of `g` appends to a series whose newest point the
+    /// writer knows: the only writes that may be staged without a merge.
+    fn appends(&self, batch: &[Measurement], g: &Group) -> bool {
+        match self.by_key.get(&g.key) {
+            Some(Tip { newest: Some((newest_to, ..)), .. }) => g.items.iter().all(|&i| batch[i].from >= *newest_to),
+            Some(Tip { newest: None, .. }) => true,
+            None => false,
+        }
     }
 
     /// Forgets every series if another connection committed since the last
@@ -76,7 +105,7 @@ impl Tips {
     fn sync(&mut self, tx: &Connection) -> rusqlite::Result<()> {
         let version: i64 = tx.query_row("PRAGMA data_version", [], |r| r.get(0))?;
         if self.data_version != Some(version) {
-            self.by_key.clear();
+            self.clear();
             self.data_version = Some(version);
         }
         Ok(())
@@ -130,13 +159,17 @@ pub(super) fn prepare(batch: &[Measurement]) -> Result<Prepared<'_>, StoreError>
     Ok(Prepared { batch, groups })
 }
 
-/// Writes a prepared batch in one transaction (steps 3 and 4).
+/// Writes a prepared batch in one transaction (steps 3 and 4). With
+/// `stage_rows` above zero, appends are staged and merged once that many
+/// rows are staged.
 pub(super) fn write(
     conn: &mut Connection,
     tips: &mut Tips,
     path: &Path,
     prepared: Prepared<'_>,
+    stage_rows: usize,
 ) -> Result<Written, StoreError> {
+    let err = |e: rusqlite::Error| db_error(path, e);
     let Prepared { batch, groups } = prepared;
     if batch.is_empty() {
         return Ok(Written::default());
@@ -144,23 +177,50 @@ pub(super) fn write(
     // IMMEDIATE takes the write lock before reading: two writers that both
     // read first and then try to write would deadlock in WAL mode, and one
     // would fail with SQLITE_BUSY instead of waiting its turn.
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(|e| db_error(path, e))?;
-    tips.sync(&tx).map_err(|e| db_error(path, e))?;
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(err)?;
+    tips.sync(&tx).map_err(err)?;
+    // The staged count as this transaction changes it; `tips` learns it
+    // only once the transaction is committed.
+    let mut staged = tips.staged;
+    if staged != Some(0) && !groups.iter().all(|g| tips.appends(batch, g)) {
+        staged::merge(&tx).map_err(err)?;
+        staged = Some(0);
+    }
     let mut written = Written::default();
     let mut new_tips = Vec::with_capacity(groups.len());
+    let mut appended = 0;
+    let table = if stage_rows > 0 { Table::Staged } else { Table::Points };
     for g in &groups {
-        new_tips.push(write_series(&tx, tips, path, batch, g, &mut written)?);
+        new_tips.push(write_series(&tx, tips, path, batch, g, table, &mut written, &mut appended)?);
+    }
+    if table == Table::Staged {
+        // Known here: either merged above or every group appended to a
+        // known series, which needs a known count (`sync` forgets both).
+        let now = staged.unwrap_or(0) + appended;
+        staged = Some(now);
+        if now >= stage_rows {
+            staged::merge(&tx).map_err(err)?;
+            staged = Some(0);
+        }
     }
     // On any error above, dropping `tx` rolls the whole batch back, and the
     // tips stay those of the last commit.
-    tx.commit().map_err(|e| db_error(path, e))?;
+    tx.commit().map_err(err)?;
+    tips.staged = staged;
     if tips.by_key.len() + groups.len() > MAX_TIPS {
-        tips.clear();
+        tips.by_key.clear();
     }
     for (g, tip) in groups.into_iter().zip(new_tips) {
         tips.by_key.insert(g.key, tip);
     }
     Ok(written)
+}
+
+/// Where appends go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Table {
+    Points,
+    Staged,
 }
 
 /// The batch by series, in order of first appearance.
@@ -212,13 +272,17 @@ fn check_batch_overlaps(batch: &[Measurement], g: &Group) -> Result<(), StoreErr
 }
 
 /// Writes one series' part of the batch and returns its tip after it.
+/// `appended` counts the rows appended.
+#[allow(clippy::too_many_arguments)]
 fn write_series(
     tx: &Connection,
     tips: &Tips,
     path: &Path,
     batch: &[Measurement],
     g: &Group,
+    table: Table,
     written: &mut Written,
+    appended: &mut usize,
 ) -> Result<Tip, StoreError> {
     let err = |e: rusqlite::Error| db_error(path, e);
     let Tip { id, newest } = match tips.by_key.get(&g.key) {
@@ -263,7 +327,7 @@ fn write_series(
         Some((newest_to, ..)) if earliest <= newest_to => rewrite(tx, id, earliest, changes).map_err(err)?,
         // Every change is after the newest point (so every interval from
         // `earliest` on is new): the sums continue from the newest point's.
-        _ => append(tx, id, newest.map_or((0.0, 0.0), |n| (n.1, n.2)), changes).map_err(err)?,
+        _ => append(tx, table, id, newest.map_or((0.0, 0.0), |n| (n.1, n.2)), changes, appended).map_err(err)?,
     };
     Ok(Tip { id, newest: Some(newest) })
 }
@@ -319,24 +383,33 @@ fn stored_counts(tx: &Connection, path: &Path, id: i64, m: &Measurement) -> Resu
     }
 }
 
-/// Inserts points after the series' newest, continuing its sums, and
-/// returns the new newest point. `changes` is not empty.
+/// Inserts points after the series' newest, continuing its sums, into
+/// `table`, and returns the new newest point. `changes` is not empty.
 fn append<'a>(
     tx: &Connection,
+    table: Table,
     id: i64,
     (mut cum_good, mut cum_total): (f64, f64),
     changes: impl Iterator<Item = &'a Interval>,
+    appended: &mut usize,
 ) -> rusqlite::Result<(i64, f64, f64)> {
-    let mut insert = tx.prepare_cached(
-        "INSERT INTO points (series, to_ts, from_ts, good, total, cum_good, cum_total)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-    )?;
+    let mut insert = tx.prepare_cached(match table {
+        Table::Points => {
+            "INSERT INTO points (series, to_ts, from_ts, good, total, cum_good, cum_total)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
+        }
+        Table::Staged => {
+            "INSERT INTO staged (series, to_ts, from_ts, good, total, cum_good, cum_total)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
+        }
+    })?;
     let mut last_to = i64::MIN;
     for i in changes {
         cum_good += i.good;
         cum_total += i.total;
         insert.execute((id, i.to, i.from, i.good, i.total, cum_good, cum_total))?;
         last_to = i.to;
+        *appended += 1;
     }
     Ok((last_to, cum_good, cum_total))
 }
@@ -393,8 +466,10 @@ fn rewrite<'a>(
 }
 
 /// Deletes the points with `to ≤ before`, series by series (each a range of
-/// the primary key), then the series left without points.
+/// the primary key), then the series left without points. What is staged
+/// is merged first.
 pub(super) fn prune(tx: &Connection, before: i64) -> rusqlite::Result<u64> {
+    staged::merge(tx)?;
     let ids: Vec<i64> =
         tx.prepare_cached("SELECT id FROM series")?.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
     let mut delete = tx.prepare_cached("DELETE FROM points WHERE series = ?1 AND to_ts <= ?2")?;
