@@ -76,22 +76,29 @@ fn render(runs: &[RunResult], command: Option<&str>) -> Result<String> {
     if let Some(command) = command {
         writeln!(md, "Command: `{}`  ", command.trim())?;
     }
+    let shape = if a.points_per_series == 1 {
+        "one point of each of as many series".to_string()
+    } else {
+        format!("{} series × {} consecutive minutes each", a.batch / a.points_per_series, a.points_per_series)
+    };
+    let reports = if a.phases.contains(&crate::Phase::Reports) {
+        format!(
+            "; reports on {} objectives with {} days of history, one point every {} s each",
+            thousands(a.objectives as f64),
+            a.history_days,
+            a.history_step
+        )
+    } else {
+        String::new()
+    };
     writeln!(
         md,
-        "Configuration: {} clients (one connection each) × batches of {} indicators ({}), {} s measured after {} s \
-         of warm-up; reports on {} objectives with {} days of history, one point every {} s each; {} runs  ",
+        "Configuration: {} clients (one connection each) × batches of {} indicators ({shape}), {} s measured after \
+         {} s of warm-up{reports}; {} runs in all  ",
         a.clients,
         thousands(a.batch as f64),
-        if a.points_per_series == 1 {
-            "one point of each of as many series".to_string()
-        } else {
-            format!("{} series × {} consecutive minutes each", a.batch / a.points_per_series, a.points_per_series)
-        },
         a.seconds,
         a.warmup,
-        thousands(a.objectives as f64),
-        a.history_days,
-        a.history_step,
         runs.len()
     )?;
     writeln!(
@@ -141,38 +148,40 @@ fn render(runs: &[RunResult], command: Option<&str>) -> Result<String> {
         )?;
     }
 
-    writeln!(
-        md,
-        "\n### Reports: `GET /api/v1/reports` (every objective) and `GET /api/v1/reports/{{service}}/{{name}}`\n"
-    )?;
-    writeln!(
-        md,
-        "| Database | Runs | Objectives | All: median / p99 (ms) | All: answer (KiB) | One: median / p99 (ms) | \
-         First all, after the pushes (ms) | History pushed (points/s) | PUT all objectives (s) | \
-         Server peak RSS (MiB) |"
-    )?;
-    writeln!(md, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")?;
-    for &b in &backends {
-        let rs: Vec<_> = runs.iter().filter(|r| r.args.database == b).filter_map(|r| r.reports.as_ref()).collect();
-        if rs.is_empty() {
-            continue;
-        }
+    if runs.iter().any(|r| r.reports.is_some()) {
         writeln!(
             md,
-            "| {} | {} | {} | {:.1} / {:.1} | {:.0} | {:.2} / {:.2} | {:.1} | {} | {:.1} | {:.0} |",
-            b.name(),
-            rs.len(),
-            thousands(med(&rs, |o| o.objectives as f64)),
-            med(&rs, |o| o.all.p50_ms),
-            med(&rs, |o| o.all.p99_ms),
-            med(&rs, |o| o.all_bytes as f64 / 1024.0),
-            med(&rs, |o| o.one.p50_ms),
-            med(&rs, |o| o.one.p99_ms),
-            med(&rs, |o| o.first_all_ms),
-            thousands(med(&rs, |o| o.history_points as f64 / o.history_seconds)),
-            med(&rs, |o| o.put_seconds),
-            med(&rs, |o| o.server_peak_rss_mib),
+            "\n### Reports: `GET /api/v1/reports` (every objective) and `GET /api/v1/reports/{{service}}/{{name}}`\n"
         )?;
+        writeln!(
+            md,
+            "| Database | Runs | Objectives | All: median / p99 (ms) | All: answer (KiB) | One: median / p99 (ms) | \
+         First all, after the pushes (ms) | History pushed (points/s) | PUT all objectives (s) | \
+         Server peak RSS (MiB) |"
+        )?;
+        writeln!(md, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")?;
+        for &b in &backends {
+            let rs: Vec<_> = runs.iter().filter(|r| r.args.database == b).filter_map(|r| r.reports.as_ref()).collect();
+            if rs.is_empty() {
+                continue;
+            }
+            writeln!(
+                md,
+                "| {} | {} | {} | {:.1} / {:.1} | {:.0} | {:.2} / {:.2} | {:.1} | {} | {:.1} | {:.0} |",
+                b.name(),
+                rs.len(),
+                thousands(med(&rs, |o| o.objectives as f64)),
+                med(&rs, |o| o.all.p50_ms),
+                med(&rs, |o| o.all.p99_ms),
+                med(&rs, |o| o.all_bytes as f64 / 1024.0),
+                med(&rs, |o| o.one.p50_ms),
+                med(&rs, |o| o.one.p99_ms),
+                med(&rs, |o| o.first_all_ms),
+                thousands(med(&rs, |o| o.history_points as f64 / o.history_seconds)),
+                med(&rs, |o| o.put_seconds),
+                med(&rs, |o| o.server_peak_rss_mib),
+            )?;
+        }
     }
     if let Some(o) = runs.iter().find_map(|r| r.reports.as_ref()) {
         let (all, one) = (o.all.n, o.one.n);

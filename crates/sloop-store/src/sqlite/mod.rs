@@ -129,7 +129,7 @@ pub struct SqliteOptions {
     /// A batch holding one new point for each of many series (a server
     /// taking in every agent's newest minute) costs a 4 KiB page per series
     /// written in place, and a few shared pages staged: with 262,144, a
-    /// server took in 2.7 times as many such points per second
+    /// server took in 2.3 times as many such points per second
     /// (docs/benchmarks.md). The batch that fills the stage pays for the
     /// merge, and a read finding staged rows merges them first. A read-only
     /// store, which cannot merge, reads them next to the points instead,
