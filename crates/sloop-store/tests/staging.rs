@@ -120,7 +120,8 @@ fn every_handle_reads_what_a_store_without_staging_holds() {
     writer.write(&minutes(&series, 60, 5)).unwrap();
     reference.write(&minutes(&series, 60, 5)).unwrap();
     let want = answers(&reference, &series);
-    assert_eq!(answers(&read_only(&path), &series), want, "a read-only handle, with new rows staged");
+    assert_eq!(answers(&reader, &series), want, "the same read-only handle, with new rows staged");
+    assert_eq!(answers(&read_only(&path), &series), want, "a new read-only handle, with new rows staged");
     let other = SqliteStore::open(&path).unwrap();
     assert_eq!(answers(&other, &series), want, "a second writable handle");
     // The writer learns that another connection wrote, and goes on.

@@ -57,7 +57,7 @@ mod write;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use rusqlite::{Connection, ErrorCode, MAIN_DB, OpenFlags, TransactionBehavior};
@@ -180,6 +180,9 @@ pub struct SqliteStore {
     tips: Mutex<write::Tips>,
     /// [`SqliteOptions::stage_rows`].
     stage_rows: usize,
+    /// What a read-only store last read of `staged`, kept until another
+    /// connection commits.
+    overlay: Mutex<Option<Arc<staged::Overlay>>>,
 }
 
 impl fmt::Debug for SqliteStore {
@@ -289,6 +292,7 @@ impl SqliteStore {
             writer: Mutex::new(conn),
             tips: Mutex::new(write::Tips::default()),
             stage_rows: if options.read_only { 0 } else { options.stage_rows },
+            overlay: Mutex::new(None),
         })
     }
 
@@ -319,12 +323,15 @@ impl SqliteStore {
 
     /// [`Self::read`] for queries of points.
     ///
-    /// `f` learns whether it must read staged rows next to `points`. A store
-    /// that may write merges them first instead, outside the read
+    /// `f` gets the staged rows it must read next to `points`, if any. A
+    /// store that may write merges them first instead, outside the read
     /// transaction, and reads again: rows staged after that merge belong to
     /// writes that finished after this read began, so `points` alone is
     /// what the read must see (see `staged.rs`).
-    fn read_points<T>(&self, f: impl Fn(&Connection, bool) -> Result<T, StoreError>) -> Result<T, StoreError> {
+    fn read_points<T>(
+        &self,
+        f: impl Fn(&Connection, Option<&staged::Overlay>) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
         let mut merged = false;
         loop {
             let mut conn = self.read_connection();
@@ -337,10 +344,24 @@ impl SqliteStore {
                 merged = true;
                 continue;
             }
-            let out = f(&tx, staged && self.read_only)?;
+            let overlay = if staged && self.read_only { Some(self.overlay(&tx)?) } else { None };
+            let out = f(&tx, overlay.as_deref())?;
             tx.commit().map_err(|e| self.error(e))?;
             return Ok(out);
         }
+    }
+
+    /// Every staged row, read in `tx` unless what was read before still
+    /// holds: nothing was committed by another connection since.
+    fn overlay(&self, tx: &Connection) -> Result<Arc<staged::Overlay>, StoreError> {
+        let version: i64 = tx.query_row("PRAGMA data_version", [], |r| r.get(0)).map_err(|e| self.error(e))?;
+        let mut cached = self.overlay.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(overlay) = cached.as_ref().filter(|o| o.data_version == version) {
+            return Ok(Arc::clone(overlay));
+        }
+        let overlay = Arc::new(staged::Overlay::load(tx, version).map_err(|e| self.error(e))?);
+        *cached = Some(Arc::clone(&overlay));
+        Ok(overlay)
     }
 
     /// Moves every staged row into `points`, in a transaction of its own.

@@ -1,8 +1,8 @@
 //! Queries. Each runs inside the read transaction [`super::SqliteStore`]
 //! opens, on prepared statements cached by the connection.
 //!
-//! `staged` says whether the transaction sees staged rows that it must read
-//! next to `points` (see `staged.rs`): only a read-only store ever does.
+//! `staged` holds the staged rows the transaction must read next to
+//! `points` (see `staged.rs`): only a read-only store ever has them.
 
 use std::path::Path;
 
@@ -10,7 +10,7 @@ use rusqlite::{Connection, OptionalExtension};
 use sloop_core::math::{Counts, Point};
 use sloop_core::model::Labels;
 
-use super::staged::Suffix;
+use super::staged::{Overlay, Suffix};
 use super::{db_error, label_key};
 use crate::StoreError;
 
@@ -19,6 +19,12 @@ pub(super) fn series_id(conn: &Connection, labels: &Labels) -> rusqlite::Result<
     conn.prepare_cached("SELECT id FROM series WHERE labels = ?1")?
         .query_row([label_key(labels)], |r| r.get(0))
         .optional()
+}
+
+/// The series' staged rows, if the transaction must read them.
+fn suffix_of(staged: Option<&Overlay>, id: i64) -> &Suffix {
+    static NONE: Suffix = Suffix::EMPTY;
+    staged.map_or(&NONE, |o| o.of(id))
 }
 
 /// The sums of everything before the series' oldest point: its running sums
@@ -37,13 +43,13 @@ pub(super) fn cumulative(
     path: &Path,
     labels: &Labels,
     at: &[i64],
-    staged: bool,
+    staged: Option<&Overlay>,
 ) -> Result<Vec<Counts>, StoreError> {
     let err = |e: rusqlite::Error| db_error(path, e);
     let Some(id) = series_id(conn, labels).map_err(err)? else {
         return Ok(vec![Counts::ZERO; at.len()]);
     };
-    let suffix = if staged { Suffix::load(conn, id).map_err(err)? } else { Suffix::default() };
+    let suffix = suffix_of(staged, id);
     // The row with the largest `to_ts ≤ t`: a descending seek down the
     // primary key, which SQLite stops at the first row.
     let mut seek = conn
@@ -95,11 +101,11 @@ pub(super) fn points(
     labels: &Labels,
     from: i64,
     to: i64,
-    staged: bool,
+    staged: Option<&Overlay>,
 ) -> Result<Vec<Point>, StoreError> {
     let err = |e: rusqlite::Error| db_error(path, e);
     let Some(id) = series_id(conn, labels).map_err(err)? else { return Ok(Vec::new()) };
-    let suffix = if staged { Suffix::load(conn, id).map_err(err)? } else { Suffix::default() };
+    let suffix = suffix_of(staged, id);
     let mut stmt = conn
         .prepare_cached(
             "SELECT from_ts, to_ts, good, total FROM points
@@ -130,11 +136,11 @@ pub(super) fn last_to(
     conn: &Connection,
     path: &Path,
     labels: &Labels,
-    staged: bool,
+    staged: Option<&Overlay>,
 ) -> Result<Option<i64>, StoreError> {
     let err = |e: rusqlite::Error| db_error(path, e);
     let Some(id) = series_id(conn, labels).map_err(err)? else { return Ok(None) };
-    if staged && let Some(to) = Suffix::load(conn, id).map_err(err)?.last_to() {
+    if let Some(to) = suffix_of(staged, id).last_to() {
         return Ok(Some(to));
     }
     conn.prepare_cached("SELECT to_ts FROM points WHERE series = ?1 ORDER BY to_ts DESC LIMIT 1")

@@ -28,10 +28,13 @@
 //! A read that finds staged rows merges them first when its store may write
 //! (then reads `points` alone: staged rows that arrive meanwhile are writes
 //! that finished after the read began). A read-only store cannot merge, and
-//! reads each series' staged rows ([`Suffix`]) next to its points instead;
+//! reads each series' staged rows ([`Suffix`]) next to its points instead.
 //! `staged` has no index by series (that index would scatter writes again),
-//! so that costs one scan of the table per lookup. It happens only while a
+//! so the read-only store reads the whole table into an [`Overlay`] and
+//! keeps it until another connection commits. It happens only while a
 //! server with staging writes the same file, or after one crashed.
+
+use std::collections::HashMap;
 
 use rusqlite::Connection;
 
@@ -65,6 +68,44 @@ pub(super) struct Row {
     pub(super) cum_total: f64,
 }
 
+/// Every staged row, by series, as one state of the file holds them.
+#[derive(Debug)]
+pub(super) struct Overlay {
+    by_series: HashMap<i64, Suffix>,
+    /// `PRAGMA data_version` when read: the overlay holds while it stays.
+    pub(super) data_version: i64,
+}
+
+impl Overlay {
+    /// Reads the whole of `staged` (one scan), inside a read transaction
+    /// whose `PRAGMA data_version` is `data_version`.
+    pub(super) fn load(conn: &Connection, data_version: i64) -> rusqlite::Result<Overlay> {
+        let mut stmt = conn.prepare_cached(
+            "SELECT series, from_ts, to_ts, good, total, cum_good, cum_total FROM staged ORDER BY seq",
+        )?;
+        let mut by_series: HashMap<i64, Suffix> = HashMap::new();
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            let row = Row {
+                from: r.get(1)?,
+                to: r.get(2)?,
+                good: r.get(3)?,
+                total: r.get(4)?,
+                cum_good: r.get(5)?,
+                cum_total: r.get(6)?,
+            };
+            by_series.entry(r.get(0)?).or_default().rows.push(row);
+        }
+        Ok(Overlay { by_series, data_version })
+    }
+
+    /// The staged rows of one series.
+    pub(super) fn of(&self, series: i64) -> &Suffix {
+        static EMPTY: Suffix = Suffix::EMPTY;
+        self.by_series.get(&series).unwrap_or(&EMPTY)
+    }
+}
+
 /// A series' staged rows, oldest first: the newest part of the series,
 /// after everything `points` holds of it. Empty when nothing is staged.
 #[derive(Debug, Default)]
@@ -73,25 +114,8 @@ pub(super) struct Suffix {
 }
 
 impl Suffix {
-    /// Reads the series' staged rows (a scan of `staged`).
-    pub(super) fn load(conn: &Connection, series: i64) -> rusqlite::Result<Suffix> {
-        let mut stmt = conn.prepare_cached(
-            "SELECT from_ts, to_ts, good, total, cum_good, cum_total FROM staged WHERE series = ?1 ORDER BY seq",
-        )?;
-        let rows = stmt
-            .query_map([series], |r| {
-                Ok(Row {
-                    from: r.get(0)?,
-                    to: r.get(1)?,
-                    good: r.get(2)?,
-                    total: r.get(3)?,
-                    cum_good: r.get(4)?,
-                    cum_total: r.get(5)?,
-                })
-            })?
-            .collect::<rusqlite::Result<_>>()?;
-        Ok(Suffix { rows })
-    }
+    /// No rows.
+    pub(super) const EMPTY: Suffix = Suffix { rows: Vec::new() };
 
     /// The running sums of the newest staged row with `to ≤ t`, if any: then
     /// it is newer than every row of `points` with `to ≤ t`.
