@@ -93,7 +93,10 @@ fn stored_until(db: &Path) -> i64 {
 fn the_stored_report_equals_the_live_one_to_the_event() {
     let s = Setup::new();
     let out = s.agent_once();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let log = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{log}");
+    // A log read from a file or a pipe carries no terminal colour codes.
+    assert!(log.contains("INFO") && !log.contains('\x1b'), "{log:?}");
     let at = stored_until(&s.db());
     let stored = s.report_json(at, &["--db", "sloop.db"]);
     let live = s.report_json(at, &["--live"]);

@@ -15,7 +15,7 @@ use crate::providers::Providers;
 use crate::style::Palette;
 
 pub(crate) fn run(args: &AgentArgs, p: &Palette) -> Result<ExitCode> {
-    init_logging(args.log_format);
+    init_logging(args.log_format, "info");
     let loaded = match super::load(&args.paths, p)? {
         Ok(l) => l,
         Err(code) => return Ok(code),
@@ -196,10 +196,14 @@ async fn show_progress(mut events: mpsc::UnboundedReceiver<AgentEvent>, format: 
     }
 }
 
-pub(crate) fn init_logging(format: LogFormat) {
+/// Logs to stderr, at `SLOOP_LOG`'s level or else `default_level`, with
+/// colours only on a terminal and without `NO_COLOR`.
+pub(crate) fn init_logging(format: LogFormat, default_level: &str) {
+    use std::io::IsTerminal as _;
     use tracing_subscriber::EnvFilter;
-    let filter = EnvFilter::try_from_env("SLOOP_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let filter = EnvFilter::try_from_env("SLOOP_LOG").unwrap_or_else(|_| EnvFilter::new(default_level));
+    let ansi = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_ansi(ansi);
     let _ = match format {
         LogFormat::Json => builder.json().try_init(),
         LogFormat::Text => builder.try_init(),

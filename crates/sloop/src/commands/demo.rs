@@ -42,7 +42,7 @@ use tokio::net::TcpListener;
 use tokio::sync::{mpsc, oneshot, watch};
 
 use crate::cli_demo::DemoArgs;
-use crate::cli_measure::{ProviderArgs, ReportArgs, ReportFormat};
+use crate::cli_measure::{LogFormat, ProviderArgs, ReportArgs, ReportFormat};
 use crate::cli_server::ServerArgs;
 use crate::providers::Providers;
 use crate::style::{Palette, paint};
@@ -71,7 +71,9 @@ const SERVER_TIMEOUT: &str = "30s";
 /// Runs the demo until Ctrl-C or SIGTERM (or at once with `--once`); exit 0
 /// when everything stopped cleanly.
 pub(crate) fn run(args: &DemoArgs, p: &Palette) -> Result<ExitCode> {
-    init_logging();
+    // Warnings only: the demo's terminal is for the report, not for each
+    // pass's log line. `SLOOP_LOG=info` shows them.
+    super::agent::init_logging(LogFormat::Text, "warn");
     let manifest = match manifest(args, p)? {
         Ok(m) => m,
         Err(code) => return Ok(code),
@@ -396,12 +398,4 @@ fn finish(dir: tempfile::TempDir, keep: bool) -> Result<ExitCode> {
         println!("Stopped; {} is removed.", path.display());
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// Warnings only: the demo's terminal is for the report, not for each
-/// pass's log line. `SLOOP_LOG=info` shows them.
-fn init_logging() {
-    use tracing_subscriber::EnvFilter;
-    let filter = EnvFilter::try_from_env("SLOOP_LOG").unwrap_or_else(|_| EnvFilter::new("warn"));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
 }

@@ -12,7 +12,7 @@ use super::agent::{init_logging, wait_for_signal};
 use crate::cli_server::ServeArgs;
 
 pub(crate) fn run(args: &ServeArgs) -> Result<ExitCode> {
-    init_logging(args.log_format);
+    init_logging(args.log_format, "info");
     let refresh = super::duration_flag("--refresh", &args.refresh)?;
     let options = ServerOptions {
         public_read: args.public_read,
