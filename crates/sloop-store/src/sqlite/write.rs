@@ -186,17 +186,16 @@ pub(super) fn write(
         staged::merge(&tx).map_err(err)?;
         staged = Some(0);
     }
-    let mut written = Written::default();
+    let mut done = Done::default();
     let mut new_tips = Vec::with_capacity(groups.len());
-    let mut appended = 0;
     let table = if stage_rows > 0 { Table::Staged } else { Table::Points };
     for g in &groups {
-        new_tips.push(write_series(&tx, tips, path, batch, g, table, &mut written, &mut appended)?);
+        new_tips.push(write_series(&tx, tips, path, batch, g, table, &mut done)?);
     }
     if table == Table::Staged {
         // Known here: either merged above or every group appended to a
         // known series, which needs a known count (`sync` forgets both).
-        let now = staged.unwrap_or(0) + appended;
+        let now = staged.unwrap_or(0) + done.appended;
         staged = Some(now);
         if now >= stage_rows {
             staged::merge(&tx).map_err(err)?;
@@ -213,7 +212,14 @@ pub(super) fn write(
     for (g, tip) in groups.into_iter().zip(new_tips) {
         tips.by_key.insert(g.key, tip);
     }
-    Ok(written)
+    Ok(done.written)
+}
+
+/// What a batch did: the counts it reports, and how many rows it appended.
+#[derive(Debug, Default)]
+struct Done {
+    written: Written,
+    appended: usize,
 }
 
 /// Where appends go.
@@ -271,9 +277,8 @@ fn check_batch_overlaps(batch: &[Measurement], g: &Group) -> Result<(), StoreErr
     Ok(())
 }
 
-/// Writes one series' part of the batch and returns its tip after it.
-/// `appended` counts the rows appended.
-#[allow(clippy::too_many_arguments)]
+/// Writes one series' part of the batch, adds what it did to `done`, and
+/// returns the series' tip after it.
 fn write_series(
     tx: &Connection,
     tips: &Tips,
@@ -281,8 +286,7 @@ fn write_series(
     batch: &[Measurement],
     g: &Group,
     table: Table,
-    written: &mut Written,
-    appended: &mut usize,
+    done: &mut Done,
 ) -> Result<Tip, StoreError> {
     let err = |e: rusqlite::Error| db_error(path, e);
     let Tip { id, newest } = match tips.by_key.get(&g.key) {
@@ -314,9 +318,9 @@ fn write_series(
             }
         };
         match previous {
-            None => written.inserted += 1,
-            Some(counts) if counts == (m.good, m.total) => written.unchanged += 1,
-            Some(_) => written.replaced += 1,
+            None => done.written.inserted += 1,
+            Some(counts) if counts == (m.good, m.total) => done.written.unchanged += 1,
+            Some(_) => done.written.replaced += 1,
         }
     }
 
@@ -327,7 +331,8 @@ fn write_series(
         Some((newest_to, ..)) if earliest <= newest_to => rewrite(tx, id, earliest, changes).map_err(err)?,
         // Every change is after the newest point (so every interval from
         // `earliest` on is new): the sums continue from the newest point's.
-        _ => append(tx, table, id, newest.map_or((0.0, 0.0), |n| (n.1, n.2)), changes, appended).map_err(err)?,
+        _ => append(tx, table, id, newest.map_or((0.0, 0.0), |n| (n.1, n.2)), changes, &mut done.appended)
+            .map_err(err)?,
     };
     Ok(Tip { id, newest: Some(newest) })
 }
