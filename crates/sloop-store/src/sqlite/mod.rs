@@ -332,19 +332,22 @@ impl SqliteStore {
         &self,
         f: impl Fn(&Connection, Option<&staged::Overlay>) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
-        let mut merged = false;
+        // None until a merge was tried, then whether it worked.
+        let mut merged: Option<bool> = if self.read_only { Some(false) } else { None };
         loop {
             let mut conn = self.read_connection();
             let tx = conn.transaction().map_err(|e| self.error(e))?;
             let staged = staged::any(&tx).map_err(|e| self.error(e))?;
-            if staged && !self.read_only && !merged {
+            if staged && merged.is_none() {
                 drop(tx);
                 drop(conn);
-                self.merge_staged()?;
-                merged = true;
+                // A merge that cannot be made (a full disk, another writer
+                // holding the lock too long) must not fail the read: then
+                // the staged rows are read in place, as a read-only store does.
+                merged = Some(self.merge_staged().is_ok());
                 continue;
             }
-            let overlay = if staged && self.read_only { Some(self.overlay(&tx)?) } else { None };
+            let overlay = if staged && merged == Some(false) { Some(self.overlay(&tx)?) } else { None };
             let out = f(&tx, overlay.as_deref())?;
             tx.commit().map_err(|e| self.error(e))?;
             return Ok(out);

@@ -28,7 +28,8 @@
 //! A read that finds staged rows merges them first when its store may write
 //! (then reads `points` alone: staged rows that arrive meanwhile are writes
 //! that finished after the read began). A read-only store cannot merge, and
-//! reads each series' staged rows ([`Suffix`]) next to its points instead.
+//! reads each series' staged rows ([`Suffix`]) next to its points instead;
+//! so does a writable one whose merge failed (a full disk, say).
 //! `staged` has no index by series (that index would scatter writes again),
 //! so the read-only store reads the whole table into an [`Overlay`] and
 //! keeps it until another connection commits. It happens only while a

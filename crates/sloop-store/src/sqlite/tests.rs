@@ -98,3 +98,31 @@ fn staged_appends_reach_points_in_one_merge_and_on_close() {
         |table: &str| -> i64 { conn.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0)).unwrap() };
     assert_eq!((count("points"), count("staged")), (36, 0), "closing merges what the handle staged");
 }
+
+#[test]
+fn a_read_that_cannot_merge_reads_the_staged_rows_in_place() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("full.db");
+    // 40 pages of 4 KiB, and no merge until a read: the log fills the file.
+    let options =
+        super::SqliteOptions { max_pages: Some(40), stage_rows: usize::MAX, ..super::SqliteOptions::new(&path) };
+    let store = SqliteStore::open_with(options).unwrap();
+    let mut kept = Vec::new();
+    for k in 0.. {
+        let batch = minutes(10 * k, 10);
+        match store.write(&batch) {
+            Ok(_) => kept.extend(batch),
+            Err(crate::StoreError::Full { .. }) => break,
+            Err(e) => panic!("{e}"),
+        }
+        assert!(k < 10_000, "160 KiB never filled up");
+    }
+    assert!(staged_rows(&store) > 100, "the points were staged");
+    // The read's merge fails for want of room; the read must not.
+    let points = store.points(&web(), i64::MIN, i64::MAX).unwrap();
+    assert!(staged_rows(&store) > 100, "the merge could not be made, and nothing was lost");
+    assert_eq!(points.len(), kept.len());
+    let c = store.counts(&web(), i64::MIN, i64::MAX).unwrap();
+    assert_eq!((c.good(), c.total()), (kept.len() as f64, 2.0 * kept.len() as f64));
+    assert_eq!(store.last_to(&web()).unwrap(), kept.last().map(|m| m.to));
+}
