@@ -10,7 +10,7 @@
 //! never on how long they are: a 30-day report costs what a 1-day one does.
 //!
 //! An objective counts every series whose labels include its selector
-//! ([`series_labels`], [`matches`]): an agent writes exactly those labels,
+//! ([`series_labels`], [`matches()`]): an agent writes exactly those labels,
 //! while clients of the server may push finer series (one per region, say),
 //! which add up. Running sums add, so the sum over several series is the
 //! element-wise sum of their cumulative sums.

@@ -175,3 +175,44 @@ fn a_batch_refused_after_a_merge_leaves_every_staged_row() {
     assert_eq!(answers(&store, &series), answers(&reference, &series));
     assert!(store.last_to(&labels("new")).unwrap().is_none());
 }
+
+/// Batches mixing long runs of one series (written in place when it has
+/// nothing staged) with single points (staged), merging at all sorts of
+/// moments: the same answers as a store without staging, at every step.
+#[test]
+fn long_and_short_appends_mixed_read_the_same() {
+    let series = [labels("long"), labels("short"), labels("both")];
+    for stage_rows in [7, 50, usize::MAX] {
+        let reference = SqliteStore::in_memory().unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("mixed.db");
+        let store = staging(&path, stage_rows);
+        let mut next = [0i64; 3];
+        for k in 0..40usize {
+            let mut batch = Vec::new();
+            for (j, l) in series.iter().enumerate() {
+                // `long` gets 20 minutes every third batch, `short` one each
+                // time, `both` alternates between 17 and 1.
+                let n = match j {
+                    0 if k % 3 == 0 => 20,
+                    0 => 0,
+                    1 => 1,
+                    _ if k % 2 == 0 => 17,
+                    _ => 1,
+                };
+                batch.extend(minutes(std::slice::from_ref(l), next[j], n));
+                next[j] += n;
+            }
+            store.write(&batch).unwrap();
+            reference.write(&batch).unwrap();
+            if k % 9 == 4 {
+                assert_eq!(answers(&read_only(&path), &series), answers(&reference, &series), "read-only, batch {k}");
+            }
+            if k % 13 == 6 {
+                assert_eq!(answers(&store, &series), answers(&reference, &series), "writer, batch {k}");
+            }
+        }
+        assert_eq!(answers(&read_only(&path), &series), answers(&reference, &series), "stage_rows {stage_rows}");
+        assert_eq!(answers(&store, &series), answers(&reference, &series), "stage_rows {stage_rows}");
+    }
+}

@@ -133,8 +133,9 @@ pub struct SqliteOptions {
     /// (docs/benchmarks.md). The batch that fills the stage pays for the
     /// merge, and a read finding staged rows merges them first. A read-only
     /// store, which cannot merge, reads them next to the points instead,
-    /// more slowly. Batches that add points of few series (an agent's own
-    /// file, a backfill) gain nothing from it.
+    /// more slowly. Appends of 16 points or more to one series (a backlog, a
+    /// backfill) fill pages of their own and are written in place whenever
+    /// their series has nothing staged.
     pub stage_rows: usize,
 }
 

@@ -19,9 +19,11 @@
 //! first by `seq`, with running sums that continue those of `points`. So
 //! `points` holds a prefix of every series and `staged` the rest, and a
 //! merge only appends. The writer keeps it by staging only appends to a
-//! series whose newest point it knows ([`super::write`]), and by merging
-//! first whenever a batch does anything else (a new series, a rewrite, a
-//! prune, or another connection having written).
+//! series whose newest point it knows ([`super::write`]), by merging first
+//! whenever a batch does anything else (a new series, a rewrite, a prune,
+//! or another connection having written), and by writing a long append (a
+//! backlog, which fills pages of its own anyway) in place only when its
+//! series has nothing staged.
 //!
 //! # Reading
 //!

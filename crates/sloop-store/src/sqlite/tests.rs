@@ -126,3 +126,24 @@ fn a_read_that_cannot_merge_reads_the_staged_rows_in_place() {
     assert_eq!((c.good(), c.total()), (kept.len() as f64, 2.0 * kept.len() as f64));
     assert_eq!(store.last_to(&web()).unwrap(), kept.last().map(|m| m.to));
 }
+
+#[test]
+fn long_appends_skip_the_log_unless_their_series_has_staged_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("mixed.db");
+    let options = super::SqliteOptions { stage_rows: 1000, ..super::SqliteOptions::new(&path) };
+    let store = SqliteStore::open_with(options).unwrap();
+    count_row_writes(&store);
+    store.write(&minutes(0, 1)).unwrap();
+    assert_eq!((row_writes(&store), staged_rows(&store)), ((0, 0), 1), "a short append is staged");
+    store.write(&minutes(1, 20)).unwrap();
+    assert_eq!((row_writes(&store), staged_rows(&store)), ((0, 0), 21), "staged behind the series' staged rows");
+    store.points(&web(), 0, 1).unwrap();
+    assert_eq!((row_writes(&store), staged_rows(&store)), ((21, 0), 0), "a read merges");
+    store.write(&minutes(21, 20)).unwrap();
+    assert_eq!((row_writes(&store), staged_rows(&store)), ((20, 0), 0), "a long append goes in place");
+    store.write(&minutes(41, 3)).unwrap();
+    assert_eq!((row_writes(&store), staged_rows(&store)), ((0, 0), 3));
+    let c = store.counts(&web(), 0, 60 * 44).unwrap();
+    assert_eq!((c.good(), c.total()), (44.0, 88.0));
+}

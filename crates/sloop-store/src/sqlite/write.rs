@@ -54,6 +54,10 @@ struct Tip {
     /// The newest point's end and running sums; `None` for a series
     /// without points.
     newest: Option<(i64, f64, f64)>,
+    /// The merge generation ([`Tips::generation`]) in which rows of the
+    /// series were last staged: it has staged rows while that is the
+    /// current one.
+    staged_in: Option<u64>,
 }
 
 /// The [`Tip`] of each series the writer has seen, by canonical labels.
@@ -71,6 +75,9 @@ pub(super) struct Tips {
     /// How many rows are staged, as of the last commit; `None` when not
     /// known (at first, or after another connection committed).
     staged: Option<usize>,
+    /// How many merges this writer has committed: every series staged in
+    /// an earlier generation has had its staged rows merged.
+    generation: u64,
 }
 
 impl Tips {
@@ -78,6 +85,7 @@ impl Tips {
     pub(super) fn clear(&mut self) {
         self.by_key.clear();
         self.staged = None;
+        self.generation += 1;
     }
 
     /// Whether this handle may have staged rows that are not merged yet.
@@ -88,6 +96,7 @@ impl Tips {
     /// Records that nothing is staged (after a merge was committed).
     pub(super) fn merged(&mut self) {
         self.staged = Some(0);
+        self.generation += 1;
     }
 
     /// Whether every item of `g` appends to a series whose newest point the
@@ -182,30 +191,34 @@ pub(super) fn write(
     // The staged count as this transaction changes it; `tips` learns it
     // only once the transaction is committed.
     let mut staged = tips.staged;
+    let mut generation = tips.generation;
     if staged != Some(0) && !groups.iter().all(|g| tips.appends(batch, g)) {
         staged::merge(&tx).map_err(err)?;
         staged = Some(0);
+        generation += 1;
     }
     let mut done = Done::default();
     let mut new_tips = Vec::with_capacity(groups.len());
-    let table = if stage_rows > 0 { Table::Staged } else { Table::Points };
+    let staging = (stage_rows > 0).then_some(generation);
     for g in &groups {
-        new_tips.push(write_series(&tx, tips, path, batch, g, table, &mut done)?);
+        new_tips.push(write_series(&tx, tips, path, batch, g, staging, &mut done)?);
     }
-    if table == Table::Staged {
+    if staging.is_some() {
         // Known here: either merged above or every group appended to a
         // known series, which needs a known count (`sync` forgets both).
-        let now = staged.unwrap_or(0) + done.appended;
+        let now = staged.unwrap_or(0) + done.staged;
         staged = Some(now);
         if now >= stage_rows {
             staged::merge(&tx).map_err(err)?;
             staged = Some(0);
+            generation += 1;
         }
     }
     // On any error above, dropping `tx` rolls the whole batch back, and the
     // tips stay those of the last commit.
     tx.commit().map_err(err)?;
     tips.staged = staged;
+    tips.generation = generation;
     if tips.by_key.len() + groups.len() > MAX_TIPS {
         tips.by_key.clear();
     }
@@ -215,12 +228,17 @@ pub(super) fn write(
     Ok(done.written)
 }
 
-/// What a batch did: the counts it reports, and how many rows it appended.
+/// What a batch did: the counts it reports, and how many rows it staged.
 #[derive(Debug, Default)]
 struct Done {
     written: Written,
-    appended: usize,
+    staged: usize,
 }
+
+/// How many new points of one series a batch writes in place rather than
+/// staging them, when the series has nothing staged: enough to fill a good
+/// part of a page, so that staging would only write them twice.
+const STAGE_BELOW: usize = 16;
 
 /// Where appends go.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -278,18 +296,24 @@ fn check_batch_overlaps(batch: &[Measurement], g: &Group) -> Result<(), StoreErr
 }
 
 /// Writes one series' part of the batch, adds what it did to `done`, and
-/// returns the series' tip after it.
+/// returns the series' tip after it. `staging` is the current merge
+/// generation when appends may be staged.
+///
+/// Appends are staged when the series already has staged rows (its points
+/// must stay in order: `points` first, then `staged`) or when they are few;
+/// [`STAGE_BELOW`] or more go straight into `points`, which they fill
+/// nearly as densely as the log would.
 fn write_series(
     tx: &Connection,
     tips: &Tips,
     path: &Path,
     batch: &[Measurement],
     g: &Group,
-    table: Table,
+    staging: Option<u64>,
     done: &mut Done,
 ) -> Result<Tip, StoreError> {
     let err = |e: rusqlite::Error| db_error(path, e);
-    let Tip { id, newest } = match tips.by_key.get(&g.key) {
+    let Tip { id, newest, staged_in } = match tips.by_key.get(&g.key) {
         Some(tip) => *tip,
         None => tip(tx, &g.key).map_err(err)?,
     };
@@ -324,17 +348,31 @@ fn write_series(
         }
     }
 
-    let Some(first_change) = intervals.iter().position(Interval::changes) else { return Ok(Tip { id, newest }) };
+    let Some(first_change) = intervals.iter().position(Interval::changes) else {
+        return Ok(Tip { id, newest, staged_in });
+    };
     let earliest = intervals[first_change].to;
-    let changes = intervals[first_change..].iter().filter(|i| i.changes());
-    let newest = match newest {
-        Some((newest_to, ..)) if earliest <= newest_to => rewrite(tx, id, earliest, changes).map_err(err)?,
+    let changes = || intervals[first_change..].iter().filter(|i| i.changes());
+    let (newest, staged_in) = match newest {
+        // Only ever reached with nothing staged: a batch that is not all
+        // appends merges first.
+        Some((newest_to, ..)) if earliest <= newest_to => {
+            (rewrite(tx, id, earliest, changes()).map_err(err)?, staged_in)
+        }
         // Every change is after the newest point (so every interval from
         // `earliest` on is new): the sums continue from the newest point's.
-        _ => append(tx, table, id, newest.map_or((0.0, 0.0), |n| (n.1, n.2)), changes, &mut done.appended)
-            .map_err(err)?,
+        _ => {
+            let sums = newest.map_or((0.0, 0.0), |n| (n.1, n.2));
+            let stage = staging.filter(|&g| staged_in == Some(g) || changes().count() < STAGE_BELOW);
+            let table = if stage.is_some() { Table::Staged } else { Table::Points };
+            let (newest, n) = append(tx, table, id, sums, changes()).map_err(err)?;
+            if stage.is_some() {
+                done.staged += n;
+            }
+            (newest, stage.or(staged_in))
+        }
     };
-    Ok(Tip { id, newest: Some(newest) })
+    Ok(Tip { id, newest: Some(newest), staged_in })
 }
 
 /// A series' tip as the file has it; a new series is created.
@@ -349,11 +387,13 @@ fn tip(tx: &Connection, key: &str) -> rusqlite::Result<Tip> {
                 )?
                 .query_row([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
                 .optional()?;
-            Ok(Tip { id, newest })
+            Ok(Tip { id, newest, staged_in: None })
         }
-        None => {
-            Ok(Tip { id: tx.prepare_cached("INSERT INTO series (labels) VALUES (?1)")?.insert([key])?, newest: None })
-        }
+        None => Ok(Tip {
+            id: tx.prepare_cached("INSERT INTO series (labels) VALUES (?1)")?.insert([key])?,
+            newest: None,
+            staged_in: None,
+        }),
     }
 }
 
@@ -389,15 +429,15 @@ fn stored_counts(tx: &Connection, path: &Path, id: i64, m: &Measurement) -> Resu
 }
 
 /// Inserts points after the series' newest, continuing its sums, into
-/// `table`, and returns the new newest point. `changes` is not empty.
+/// `table`, and returns the new newest point and how many rows went in.
+/// `changes` is not empty.
 fn append<'a>(
     tx: &Connection,
     table: Table,
     id: i64,
     (mut cum_good, mut cum_total): (f64, f64),
     changes: impl Iterator<Item = &'a Interval>,
-    appended: &mut usize,
-) -> rusqlite::Result<(i64, f64, f64)> {
+) -> rusqlite::Result<((i64, f64, f64), usize)> {
     let mut insert = tx.prepare_cached(match table {
         Table::Points => {
             "INSERT INTO points (series, to_ts, from_ts, good, total, cum_good, cum_total)
@@ -409,14 +449,15 @@ fn append<'a>(
         }
     })?;
     let mut last_to = i64::MIN;
+    let mut n = 0;
     for i in changes {
         cum_good += i.good;
         cum_total += i.total;
         insert.execute((id, i.to, i.from, i.good, i.total, cum_good, cum_total))?;
         last_to = i.to;
-        *appended += 1;
+        n += 1;
     }
-    Ok((last_to, cum_good, cum_total))
+    Ok(((last_to, cum_good, cum_total), n))
 }
 
 /// Writes changes that reach into the stored points, then recomputes the
